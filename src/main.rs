@@ -1,0 +1,337 @@
+//! `gongkai`: one binary, thin subcommands over the workspace crates.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use gongkai::{DEFAULT_DATABASE_URL, generated_files, load_real_data, open_database};
+use indicatif::{ProgressBar, ProgressStyle};
+use schema::import::{self, ImportError, ImportFile, ImportOptions, SourceFields};
+
+/// gongkai publishes the data Chinese civil-affairs departments must disclose.
+#[derive(Parser)]
+#[command(name = "gongkai", version, about)]
+struct Cli {
+    /// Database URL: `sqlite://PATH?mode=rwc` (embedded, the default), a bare `.db` path, or
+    /// `postgres://USER@HOST/DB`.
+    #[arg(long, global = true, env = "GONGKAI_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API. On an empty database, loads the real data shipped with the project first.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "GONGKAI_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Do not load the real data into an empty database.
+        #[arg(long)]
+        no_load: bool,
+    },
+    /// Import files into a dataset as one new release (all or nothing).
+    ///
+    /// DATASET is a dataset slug (budgets, funds, relief, registry, annual_reports), or
+    /// `DATASET.TABLE` to name the table (e.g. registry.penalties); otherwise each file's table is
+    /// found from its header. `all` imports every dataset of a folder written by `generate`.
+    Import {
+        dataset: String,
+        /// CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX files; with `all`, one folder.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Title of the source document for rows that name no source of their own.
+        #[arg(long)]
+        source: Option<String>,
+        #[arg(long, requires = "source")]
+        source_url: Option<String>,
+        /// Publisher and date of the source, as written (e.g. "常德市民政局 2018-03-16").
+        #[arg(long, requires = "source")]
+        source_publisher: Option<String>,
+        /// Document number (文号) of the source.
+        #[arg(long, requires = "source")]
+        source_document_number: Option<String>,
+        /// A (official site), B (media or institute), C (reprint), S (synthetic).
+        #[arg(long, requires = "source")]
+        source_grade: Option<String>,
+        /// Write the full report (summary or every error) as JSON to this file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Load the real data shipped with the project (into an empty database).
+    LoadReal,
+    /// Write synthetic import files for scale tests (marked synthetic; never mix with real data).
+    Generate {
+        #[arg(long, value_parser = ["small", "national"])]
+        scale: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        out_dir: PathBuf,
+    },
+    /// Run pending migrations and sync the catalog metadata.
+    Migrate,
+    /// List the datasets with their current release and row counts.
+    Datasets,
+}
+
+fn progress_bar() -> (ProgressBar, import::ProgressFn) {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let b = bar.clone();
+    let started = Instant::now();
+    let cb: import::ProgressFn = Arc::new(move |p: import::Progress| {
+        b.set_length(p.bytes_total);
+        b.set_position(p.bytes_read);
+        let secs = started.elapsed().as_secs_f64().max(0.001);
+        b.set_message(format!("{} 行，{:.0} 行/秒", p.rows, p.rows as f64 / secs));
+    });
+    (bar, cb)
+}
+
+fn print_summary(s: &import::ImportSummary, secs: Option<f64>) {
+    let rows = s.total_rows();
+    let speed = secs
+        .map(|t| {
+            format!(
+                "，用时 {t:.1} 秒（{:.0} 行/秒）",
+                rows as f64 / t.max(0.001)
+            )
+        })
+        .unwrap_or_default();
+    println!(
+        "已导入 {}：第 {} 版（release {}），{} 行，{} 个来源{speed}{}",
+        s.dataset,
+        s.version,
+        s.release_id,
+        rows,
+        s.sources,
+        if s.synthetic { "，合成数据" } else { "" }
+    );
+    for (t, n) in &s.rows {
+        println!("  {t}: {n} 行");
+    }
+    for w in &s.warnings {
+        println!("  注意：{w}");
+    }
+}
+
+fn print_error(e: &ImportError) {
+    match e {
+        ImportError::Invalid {
+            issues,
+            total,
+            warnings,
+        } => {
+            for i in issues {
+                eprintln!("{i}");
+            }
+            if *total > issues.len() {
+                eprintln!("……另有 {} 处错误未列出", total - issues.len());
+            }
+            for w in warnings {
+                eprintln!("注意：{w}");
+            }
+            eprintln!("共 {total} 处错误，未写入任何数据。");
+        }
+        other => eprintln!("导入失败：{other}"),
+    }
+}
+
+fn report_json(result: &Result<import::ImportSummary, ImportError>) -> serde_json::Value {
+    match result {
+        Ok(s) => serde_json::json!({ "ok": true, "summary": s }),
+        Err(ImportError::Invalid {
+            issues,
+            total,
+            warnings,
+        }) => {
+            serde_json::json!({ "ok": false, "total": total, "issues": issues, "warnings": warnings })
+        }
+        Err(e) => serde_json::json!({ "ok": false, "error": e.to_string() }),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Generate {
+            scale,
+            seed,
+            out_dir,
+        } => {
+            let scale: schema::synthetic::Scale =
+                scale.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let started = Instant::now();
+            let bar = ProgressBar::new_spinner();
+            let generated = schema::synthetic::generate(scale, seed, &out_dir, &|what, rows| {
+                bar.set_message(format!("{what}: {rows}"));
+                bar.tick();
+            })?;
+            bar.finish_and_clear();
+            for f in &generated.files {
+                println!("{} ({}): {} 行", f.path.display(), f.table, f.rows);
+            }
+            println!(
+                "用时 {:.1} 秒，写入 {}",
+                started.elapsed().as_secs_f64(),
+                out_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            open_database(&cli.database_url).await?;
+            println!("数据库已迁移到最新版本。");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Datasets => {
+            let db = open_database(&cli.database_url).await?;
+            for d in schema::query::list_datasets(&db).await? {
+                println!("{:<16} {:>10} 行  {}", d.slug, d.row_count, d.title_zh);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::LoadReal => {
+            let db = open_database(&cli.database_url).await?;
+            if !schema::query::is_empty(&db).await? {
+                anyhow::bail!("数据库已有已发布的数据；真实数据只载入空数据库");
+            }
+            match load_real_data(&db).await {
+                Ok(list) => {
+                    for s in &list {
+                        print_summary(s, None);
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    print_error(&e);
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Serve { bind, no_load } => {
+            let db = open_database(&cli.database_url).await?;
+            if !no_load && schema::query::is_empty(&db).await? {
+                tracing::info!("empty database: loading the real data shipped with gongkai");
+                if let Err(e) = load_real_data(&db).await {
+                    print_error(&e);
+                    anyhow::bail!("载入真实数据失败");
+                }
+            }
+            let listener = tokio::net::TcpListener::bind(&bind).await?;
+            println!("gongkai serving on http://{}", listener.local_addr()?);
+            api::serve(api::AppState { db }, listener).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            dataset,
+            files,
+            source,
+            source_url,
+            source_publisher,
+            source_document_number,
+            source_grade,
+            report,
+        } => {
+            let db = open_database(&cli.database_url).await?;
+            let default_source = source.map(|title| SourceFields {
+                title,
+                url: source_url,
+                publisher_date: source_publisher,
+                document_number: source_document_number,
+                grade: source_grade,
+            });
+            let jobs: Vec<(String, Vec<ImportFile>)> = if dataset == "all" {
+                let [dir] = files.as_slice() else {
+                    anyhow::bail!("`import all` takes one folder")
+                };
+                let found = generated_files(dir);
+                if found.is_empty() {
+                    anyhow::bail!(
+                        "{} 中没有数据集子目录（budgets/、registry/ …）",
+                        dir.display()
+                    );
+                }
+                found.into_iter().map(|(d, f)| (d.to_string(), f)).collect()
+            } else {
+                let (slug, table) = match dataset.split_once('.') {
+                    Some((d, _)) => {
+                        let t = schema::descriptor::table(&dataset)
+                            .ok_or_else(|| anyhow::anyhow!("没有表“{dataset}”"))?;
+                        (d.to_string(), Some(t))
+                    }
+                    None => (dataset.clone(), None),
+                };
+                vec![(
+                    slug,
+                    files
+                        .into_iter()
+                        .map(|path| ImportFile { path, table })
+                        .collect(),
+                )]
+            };
+            let mut reports = Vec::new();
+            let mut ok = true;
+            for (slug, files) in jobs {
+                let (bar, cb) = progress_bar();
+                let opts = ImportOptions {
+                    source: default_source.clone(),
+                    progress: Some(cb),
+                    ..Default::default()
+                };
+                let started = Instant::now();
+                let result = import::import(&db, &slug, &files, opts).await;
+                bar.finish_and_clear();
+                match &result {
+                    Ok(s) => print_summary(s, Some(started.elapsed().as_secs_f64())),
+                    Err(e) => {
+                        ok = false;
+                        print_error(e);
+                    }
+                }
+                reports.push(report_json(&result));
+                if result.is_err() {
+                    break;
+                }
+            }
+            if let Some(path) = report {
+                let body = if reports.len() == 1 {
+                    reports.remove(0)
+                } else {
+                    serde_json::Value::Array(reports)
+                };
+                std::fs::write(path, serde_json::to_vec_pretty(&body)?)?;
+            }
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")
+            }),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
