@@ -122,7 +122,9 @@ impl TestDb {
             .await
             .expect("query")
             .expect("a row");
-        row.try_get_by_index::<i64>(0).expect("an integer")
+        row.try_get_by_index::<i64>(0)
+            .or_else(|_| row.try_get_by_index::<i32>(0).map(i64::from))
+            .expect("an integer")
     }
 
     /// Rows of text columns from a query.
@@ -269,13 +271,13 @@ pub fn gongkai_bin() -> PathBuf {
 /// `name_sqlite` and `name_postgres` tests.
 #[macro_export]
 macro_rules! both {
-    ($($name:ident => $case:path;)*) => {
+    ($($name:ident => $case:ident;)*) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     if let Some(db) = $crate::TestDb::new($crate::Backend::Sqlite).await {
-                        $case(db).await;
+                        super::$case(db).await;
                     }
                 }
             )*
@@ -285,7 +287,7 @@ macro_rules! both {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     if let Some(db) = $crate::TestDb::new($crate::Backend::Postgres).await {
-                        $case(db).await;
+                        super::$case(db).await;
                     }
                 }
             )*

@@ -153,10 +153,12 @@ fn read_and_validate(
         v.file = display_name(&f.path);
         v.check_header(map);
         let mut count = 0u64;
+        let mut seen = 0u64;
         let res = reader::read_rows(&f.path, bytes.clone(), &mut |raw| {
             if raw.row_no <= map.header_row || raw.is_blank() {
                 return true;
             }
+            seen += 1;
             let (parsed, events) = v.row(map, &raw);
             for e in events {
                 if !send(e) {
@@ -195,7 +197,7 @@ fn read_and_validate(
         });
         match res {
             Ok(info) => {
-                if count == 0 && v.issues.is_empty() {
+                if seen == 0 {
                     v.issues.push(Issue {
                         file: v.file.clone(),
                         row: None,
