@@ -75,6 +75,8 @@ enum Command {
     Migrate,
     /// List the datasets with their current release and row counts.
     Datasets,
+    /// Print the import formats (every table's columns) as Markdown.
+    Formats,
 }
 
 fn progress_bar() -> (ProgressBar, import::ProgressFn) {
@@ -183,6 +185,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 started.elapsed().as_secs_f64(),
                 out_dir.display()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Formats => {
+            print!("{}", schema::descriptor::formats_markdown());
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

@@ -1527,3 +1527,77 @@ pub fn table_index(t: &Table) -> usize {
         .position(|x| x.db_table == t.db_table)
         .unwrap_or(0)
 }
+
+/// The import formats as Markdown (`docs/import-formats.md` is this, committed; a test fails when
+/// the file falls behind the descriptors).
+pub fn formats_markdown() -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "# Import formats\n");
+    let _ = writeln!(
+        s,
+        "Generated from `schema/src/descriptor.rs` by `gongkai formats`; do not edit by hand.\n\n\
+         A file is CSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM, or GBK/GB18030; comma, tab or semicolon) \
+         or XLSX (first sheet). The header row may sit below a title row. Headers match the Chinese header, \
+         an alias or the key, after full-width folding; a unit in brackets (`金额（万元）`) is the column's \
+         default unit. Columns that are not in the format are kept verbatim with each row (`extra`) and \
+         reported as a warning. Every table also takes the source columns at the end of this page; a row \
+         without a source title takes the one given with `--source`.\n"
+    );
+    let table_md = |s: &mut String, cols: &[Column]| {
+        let _ = writeln!(s, "| header | aliases | key | kind | required | meaning |");
+        let _ = writeln!(s, "| --- | --- | --- | --- | --- | --- |");
+        for c in cols {
+            let kind = match c.kind {
+                Kind::Enum(v) => format!("one of: {}", v.join(", ")),
+                Kind::Money => "money (stored in fen)".into(),
+                Kind::Quantity => "figure with unit (stored as an integer in its base unit)".into(),
+                Kind::Text => "text".into(),
+                Kind::Region => "GB/T 2260 code".into(),
+                Kind::Year => "year".into(),
+                Kind::Period => "period".into(),
+                Kind::Date => "date".into(),
+                Kind::Unit => "unit".into(),
+                Kind::Uscc => "credit code".into(),
+                Kind::Bool => "是/否".into(),
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | `{}` | {} | {} | {} / {} |",
+                c.header,
+                c.aliases.join("、"),
+                c.key,
+                kind,
+                if c.required { "yes" } else { "" },
+                c.description_zh,
+                c.description_en
+            );
+        }
+    };
+    for t in TABLES {
+        let _ = writeln!(
+            s,
+            "## `{}` — {} ({})\n",
+            t.qualified(),
+            t.title_zh,
+            t.title_en
+        );
+        let keys: Vec<&str> = t
+            .key
+            .iter()
+            .filter_map(|k| t.column(k))
+            .map(|c| c.header)
+            .collect();
+        let _ = writeln!(
+            s,
+            "Stored in `{}`. One row per {}.\n",
+            t.db_table,
+            keys.join(" + ")
+        );
+        table_md(&mut s, t.columns);
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(s, "## Source columns (every table)\n");
+    table_md(&mut s, SOURCE_COLUMNS);
+    s
+}

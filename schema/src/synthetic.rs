@@ -363,7 +363,7 @@ impl<'a> Out<'a> {
         self.wtr.write_record(None::<&[u8]>)?;
         self.filled = 0;
         self.rows += 1;
-        if self.rows % 100_000 == 0 {
+        if self.rows.is_multiple_of(100_000) {
             (self.progress)(self.table, self.rows);
         }
         Ok(())
@@ -1408,6 +1408,39 @@ struct ProvRelief {
     orphan_std: f64,
 }
 
+/// Rows of one county and period.
+struct Stat<'o, 'a> {
+    out: &'o mut Out<'a>,
+    code: &'static str,
+    period: &'o str,
+}
+
+impl Stat<'_, '_> {
+    fn row(
+        &mut self,
+        period_type: &str,
+        programme: &str,
+        indicator: &str,
+        breakdown: &str,
+        value: impl fmt::Display,
+        unit: &str,
+    ) -> io::Result<()> {
+        let out = &mut *self.out;
+        out.s(self.code)?;
+        out.s(self.period)?;
+        out.s(period_type)?;
+        out.s(programme)?;
+        out.s(indicator)?;
+        out.s(breakdown)?;
+        out.f(format_args!("{value}"))?;
+        out.s(unit)?;
+        out.end()
+    }
+}
+
+const ME: &str = "month_end";
+const MT: &str = "month_total";
+
 fn relief(
     ctx: &Ctx<'_>,
     places: &Places,
@@ -1453,6 +1486,7 @@ fn relief(
         let c = &places.all[ci];
         let p = prov.get(c.province).unwrap_or(&fallback);
         let district = c.name.ends_with('区');
+        // Persons receiving rural and urban dibao (rural 2,000–40,000 in a county).
         let mut rural = if district {
             log_uniform(rng, 200.0, 6000.0)
         } else {
@@ -1496,137 +1530,57 @@ fn relief(
             for month in 1..=12u32 {
                 period.clear();
                 write!(period, "{year}-{month:02}").map_err(io::Error::other)?;
+                let mut s = Stat {
+                    out: &mut out,
+                    code: c.code,
+                    period: &period,
+                };
                 rural = (rural * rng.random_range(0.988..1.006)).max(50.0);
                 urban = (urban * rng.random_range(0.988..1.006)).max(30.0);
                 tekun_urban = (tekun_urban * rng.random_range(0.99..1.01)).max(3.0);
                 tekun_rural = (tekun_rural * rng.random_range(0.99..1.008)).max(10.0);
                 orphans = (orphans * rng.random_range(0.98..1.01)).max(2.0);
+                // All expenditure of the month in whole yuan, for 社会救助（合计）.
                 let mut month_money: i64 = 0;
 
-                // 城市低保 and 农村低保: households, persons (with two breakdowns), standard,
-                // average subsidy, expenditure.
+                // 城市低保 and 农村低保: households, persons (also women and elderly), standard,
+                // average subsidy, expenditure (in whole hundreds of yuan).
                 let mut persons_total = 0i64;
-                let mut dibao_money = 0i64;
-                for (programme, persons, std) in [
+                for (prog, persons, std) in [
                     ("城市低保", urban, urban_std),
                     ("农村低保", rural, rural_std),
                 ] {
                     let persons = persons.round() as i64;
                     persons_total += persons;
-                    let households = ((persons as f64) * hh_ratio).round() as i64;
+                    let share = |f: f64| ((persons as f64) * f).round() as i64;
                     let subsidy_fen = (std * rng.random_range(0.55..0.8) * 100.0).round() as i64;
-                    // Expenditure in whole hundreds of yuan.
                     let money = persons * subsidy_fen / 10_000 * 100;
-                    dibao_money += money;
-                    let stat = |out: &mut Out<'_>,
-                                indicator: &str,
-                                breakdown: &str,
-                                ptype: &str,
-                                value: fmt::Arguments<'_>,
-                                unit: &str| {
-                        relief_row(
-                            out, c.code, &period, ptype, programme, indicator, breakdown, value,
-                            unit,
-                        )
-                    };
-                    stat(
-                        &mut out,
-                        "户数",
-                        "",
-                        "month_end",
-                        format_args!("{households}"),
-                        "户",
-                    )?;
-                    stat(
-                        &mut out,
-                        "人数",
-                        "",
-                        "month_end",
-                        format_args!("{persons}"),
-                        "人",
-                    )?;
-                    let women = ((persons as f64) * female).round() as i64;
-                    stat(
-                        &mut out,
-                        "人数",
-                        "女性",
-                        "month_end",
-                        format_args!("{women}"),
-                        "人",
-                    )?;
-                    let old = ((persons as f64) * elderly).round() as i64;
-                    stat(
-                        &mut out,
-                        "人数",
-                        "老年人",
-                        "month_end",
-                        format_args!("{old}"),
-                        "人",
-                    )?;
-                    if programme == "农村低保" && p.rural_per_year {
-                        let yearly = (std as i64) * 12;
-                        stat(
-                            &mut out,
-                            "平均标准",
-                            "",
-                            "month_end",
-                            format_args!("{yearly}"),
-                            "元/人·年",
-                        )?;
+                    month_money += money;
+                    s.row(ME, prog, "户数", "", share(hh_ratio), "户")?;
+                    s.row(ME, prog, "人数", "", persons, "人")?;
+                    s.row(ME, prog, "人数", "女性", share(female), "人")?;
+                    s.row(ME, prog, "人数", "老年人", share(elderly), "人")?;
+                    if prog == "农村低保" && p.rural_per_year {
+                        s.row(ME, prog, "平均标准", "", (std as i64) * 12, "元/人·年")?;
                     } else {
-                        stat(
-                            &mut out,
-                            "平均标准",
-                            "",
-                            "month_end",
-                            format_args!("{}", std as i64),
-                            "元/人·月",
-                        )?;
+                        s.row(ME, prog, "平均标准", "", std as i64, "元/人·月")?;
                     }
-                    stat(
-                        &mut out,
-                        "平均补助水平",
-                        "",
-                        "month_end",
-                        format_args!("{}", Yuan2(subsidy_fen)),
-                        "元/人·月",
-                    )?;
-                    stat(
-                        &mut out,
-                        "资金支出",
-                        "",
-                        "month_total",
-                        format_args!("{}", WanFromYuan(money)),
-                        "万元",
-                    )?;
+                    s.row(ME, prog, "平均补助水平", "", Yuan2(subsidy_fen), "元/人·月")?;
+                    s.row(MT, prog, "资金支出", "", WanFromYuan(money), "万元")?;
                 }
-                month_money += dibao_money;
-                ytd += dibao_money;
-                year_dibao += dibao_money;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_end",
-                    "城乡低保",
-                    "人数",
-                    "",
-                    format_args!("{persons_total}"),
-                    "人",
-                )?;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
+                ytd += month_money;
+                year_dibao += month_money;
+                s.row(ME, "城乡低保", "人数", "", persons_total, "人")?;
+                s.row(
                     "ytd_total",
                     "城乡低保",
                     "资金支出",
                     "",
-                    format_args!("{}", WanFromYuan(ytd)),
+                    WanFromYuan(ytd),
                     "万元",
                 )?;
 
-                // 特困人员救助供养.
+                // 特困人员救助供养: urban, rural (concentrated and dispersed), total.
                 let tu = tekun_urban.round() as i64;
                 let tr = tekun_rural.round() as i64;
                 let central = ((tr as f64) * central_share).round() as i64;
@@ -1634,256 +1588,85 @@ fn relief(
                 let tu_money = tu * ((urban_std * 1.4).round() as i64) / 100 * 100;
                 let tr_money = tr * per_person / 100 * 100;
                 month_money += tu_money + tr_money;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_end",
-                    "城市特困人员救助供养",
-                    "人数",
-                    "",
-                    format_args!("{tu}"),
-                    "人",
-                )?;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_total",
-                    "城市特困人员救助供养",
-                    "资金支出",
-                    "",
-                    format_args!("{}", WanFromYuan(tu_money)),
-                    "万元",
-                )?;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_end",
-                    "农村特困人员救助供养",
-                    "人数",
-                    "集中供养",
-                    format_args!("{central}"),
-                    "人",
-                )?;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_end",
-                    "农村特困人员救助供养",
-                    "人数",
-                    "分散供养",
-                    format_args!("{}", tr - central),
-                    "人",
-                )?;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_end",
-                    "农村特困人员救助供养",
-                    "人数",
-                    "",
-                    format_args!("{tr}"),
-                    "人",
-                )?;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_total",
-                    "农村特困人员救助供养",
-                    "资金支出",
-                    "",
-                    format_args!("{}", WanFromYuan(tr_money)),
-                    "万元",
-                )?;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_end",
-                    "特困人员救助供养",
-                    "人数",
-                    "",
-                    format_args!("{}", tu + tr),
-                    "人",
-                )?;
+                let (urban_tk, rural_tk) = ("城市特困人员救助供养", "农村特困人员救助供养");
+                s.row(ME, urban_tk, "人数", "", tu, "人")?;
+                s.row(MT, urban_tk, "资金支出", "", WanFromYuan(tu_money), "万元")?;
+                s.row(ME, rural_tk, "人数", "集中供养", central, "人")?;
+                s.row(ME, rural_tk, "人数", "分散供养", tr - central, "人")?;
+                s.row(ME, rural_tk, "人数", "", tr, "人")?;
+                s.row(MT, rural_tk, "资金支出", "", WanFromYuan(tr_money), "万元")?;
+                s.row(ME, "特困人员救助供养", "人数", "", tu + tr, "人")?;
 
-                // 临时救助 (expenditure in 元), 医疗救助, 孤儿, 流浪乞讨.
+                // 临时救助 (expenditure in 元), 医疗救助, 孤儿, 流浪乞讨, and the month's total.
                 let temp_cases = (temp_scale * rng.random_range(0.6..1.4)).round() as i64;
                 let temp_money = temp_cases * rng.random_range(500..3000);
                 month_money += temp_money;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_total",
-                    "临时救助",
-                    "人次",
-                    "",
-                    format_args!("{temp_cases}"),
-                    "人次",
-                )?;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_total",
-                    "临时救助",
-                    "资金支出",
-                    "",
-                    format_args!("{temp_money}"),
-                    "元",
-                )?;
+                s.row(MT, "临时救助", "人次", "", temp_cases, "人次")?;
+                s.row(MT, "临时救助", "资金支出", "", temp_money, "元")?;
                 let med_cases = (medical_scale * rng.random_range(0.6..1.4)).round() as i64;
                 let med_money = med_cases * rng.random_range(300..2000) / 100 * 100;
                 month_money += med_money;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_total",
-                    "医疗救助",
-                    "人次",
-                    "",
-                    format_args!("{med_cases}"),
-                    "人次",
-                )?;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_total",
+                s.row(MT, "医疗救助", "人次", "", med_cases, "人次")?;
+                s.row(
+                    MT,
                     "医疗救助",
                     "资金支出",
                     "",
-                    format_args!("{}", WanFromYuan(med_money)),
+                    WanFromYuan(med_money),
                     "万元",
                 )?;
                 let o = orphans.round() as i64;
                 let oc = ((o as f64) * orphan_central).round() as i64;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_end",
-                    "孤儿基本生活保障",
-                    "人数",
-                    "",
-                    format_args!("{o}"),
-                    "人",
-                )?;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_end",
-                    "孤儿基本生活保障",
-                    "人数",
-                    "集中养育",
-                    format_args!("{oc}"),
-                    "人",
-                )?;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_end",
-                    "孤儿基本生活保障",
-                    "人数",
-                    "社会散居",
-                    format_args!("{}", o - oc),
-                    "人",
-                )?;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_end",
-                    "孤儿基本生活保障",
+                let orphan = "孤儿基本生活保障";
+                s.row(ME, orphan, "人数", "", o, "人")?;
+                s.row(ME, orphan, "人数", "集中养育", oc, "人")?;
+                s.row(ME, orphan, "人数", "社会散居", o - oc, "人")?;
+                s.row(
+                    ME,
+                    orphan,
                     "平均标准",
                     "社会散居",
-                    format_args!("{}", orphan_std as i64),
+                    orphan_std as i64,
                     "元/人·月",
                 )?;
                 let vagrants = (vagrant_scale * rng.random_range(0.5..1.5)).round() as i64;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_total",
-                    "流浪乞讨人员救助",
-                    "人次",
-                    "",
-                    format_args!("{vagrants}"),
-                    "人次",
-                )?;
-                relief_row(
-                    &mut out,
-                    c.code,
-                    &period,
-                    "month_total",
+                s.row(MT, "流浪乞讨人员救助", "人次", "", vagrants, "人次")?;
+                s.row(
+                    MT,
                     "社会救助（合计）",
                     "资金支出",
                     "",
-                    format_args!("{}", WanFromYuan(month_money)),
+                    WanFromYuan(month_money),
                     "万元",
                 )?;
             }
-            let y = format!("{year}");
-            relief_row(
-                &mut out,
-                c.code,
-                &y,
+            let y = year.to_string();
+            let mut s = Stat {
+                out: &mut out,
+                code: c.code,
+                period: &y,
+            };
+            s.row(
                 "year_end",
                 "特困人员救助供养",
                 "机构数",
                 "",
-                format_args!("{institutions}"),
+                institutions,
                 "个",
             )?;
-            let plan_money =
+            let planned =
                 ((year_dibao as f64) * rng.random_range(0.95..1.1) / 100.0).round() as i64 * 100;
-            relief_row(
-                &mut out,
-                c.code,
-                &y,
+            s.row(
                 "year",
                 "城乡低保",
                 "计划支出",
                 "",
-                format_args!("{}", WanFromYuan(plan_money)),
+                WanFromYuan(planned),
                 "万元",
             )?;
         }
     }
     out.finish()
-}
-
-#[allow(clippy::too_many_arguments)]
-fn relief_row(
-    out: &mut Out<'_>,
-    code: &str,
-    period: &str,
-    period_type: &str,
-    programme: &str,
-    indicator: &str,
-    breakdown: &str,
-    value: fmt::Arguments<'_>,
-    unit: &str,
-) -> io::Result<()> {
-    out.s(code)?;
-    out.s(period)?;
-    out.s(period_type)?;
-    out.s(programme)?;
-    out.s(indicator)?;
-    out.s(breakdown)?;
-    out.f(value)?;
-    out.s(unit)?;
-    out.end()
 }
 
 // ---- 4. the registry ----------------------------------------------------------------------
@@ -1901,87 +1684,16 @@ const GIVEN: &[&str] = &[
     "志", "新", "春", "海", "云", "林", "斌", "宇", "浩", "凯", "晨", "欣", "怡", "婷", "雪", "琳",
     "鹏", "飞", "波", "宁", "峰", "亮", "成", "福", "生", "龙", "元", "全",
 ];
-const BRANDS: &[&str] = &[
-    "阳光",
-    "爱心",
-    "康乐",
-    "福寿",
-    "夕阳红",
-    "春晖",
-    "启明",
-    "星光",
-    "晨曦",
-    "博雅",
-    "新星",
-    "金色年华",
-    "幸福",
-    "颐和",
-    "康宁",
-    "仁爱",
-    "慈恩",
-    "同心",
-    "众安",
-    "惠民",
-    "乐龄",
-    "长青",
-    "安康",
-    "和谐",
-    "明德",
-    "育才",
-    "智慧",
-    "小太阳",
-    "蓝天",
-    "童心",
-    "彩虹",
-    "希望",
-    "博爱",
-    "益民",
-    "善行",
-    "青松",
-    "百合",
-    "知行",
-    "未来",
-    "启航",
-    "暖阳",
-    "馨怡",
-    "朝阳",
-    "恒爱",
-];
-const ROADS: &[&str] = &[
-    "人民路",
-    "解放路",
-    "建设路",
-    "中山路",
-    "新华路",
-    "和平路",
-    "文化路",
-    "胜利路",
-    "朝阳路",
-    "光明路",
-    "滨江路",
-    "迎宾大道",
-    "育才路",
-    "幸福路",
-    "康宁路",
-    "府前路",
-    "东风路",
-    "红旗路",
-    "五一路",
-    "长江路",
-    "黄河路",
-    "青年路",
-    "学府路",
-    "振兴路",
-];
-const HOMETOWNS: &[&str] = &[
-    "浙江", "福建", "温州", "江西", "湖南", "四川", "河南", "安徽", "广东", "江苏", "山东", "湖北",
-    "潮汕", "莆田", "晋江",
-];
+const BRANDS: &str = "阳光 爱心 康乐 福寿 夕阳红 春晖 启明 星光 晨曦 博雅 新星 金色年华 幸福 颐和 康宁 仁爱 慈恩 同心 众安 惠民 乐龄 长青 安康 和谐 明德 育才 智慧 小太阳 蓝天 童心 彩虹 希望 博爱 益民 善行 青松 百合 知行 未来 启航 暖阳 馨怡 朝阳 恒爱";
+const ROADS: &str = "人民路 解放路 建设路 中山路 新华路 和平路 文化路 胜利路 朝阳路 光明路 滨江路 迎宾大道 育才路 幸福路 康宁路 府前路 东风路 红旗路 五一路 长江路 黄河路 青年路 学府路 振兴路";
+const HOMETOWNS: &str =
+    "浙江 福建 温州 江西 湖南 四川 河南 安徽 广东 江苏 山东 湖北 潮汕 莆田 晋江";
 
 /// A family of social groups (社会团体): what they are called and what they do.
 struct GroupKind {
     weight: u32,
-    fields: &'static [&'static str],
+    /// Space-separated.
+    fields: &'static str,
     suffixes: &'static [&'static str],
     /// Supervising unit after the place name, for the county/prefecture and the province level;
     /// empty: none (directly registered).
@@ -1992,133 +1704,35 @@ struct GroupKind {
 const GROUP_KINDS: &[GroupKind] = &[
     GroupKind {
         weight: 40,
-        fields: &[
-            "餐饮",
-            "物流",
-            "电子商务",
-            "茶叶",
-            "果蔬",
-            "建筑业",
-            "旅游",
-            "文化产业",
-            "汽车流通",
-            "家政服务",
-            "物业管理",
-            "房地产",
-            "软件",
-            "中小企业",
-            "个体劳动者",
-            "私营企业",
-            "养老服务",
-            "婴幼儿照护",
-            "民宿",
-            "农产品流通",
-            "食品安全",
-            "医药",
-            "美容美发",
-            "装饰装修",
-            "再生资源",
-            "人力资源服务",
-            "广告",
-            "会展",
-            "质量",
-            "安全生产",
-        ],
+        fields: "餐饮 物流 电子商务 茶叶 果蔬 建筑业 旅游 文化产业 汽车流通 家政服务 物业管理 房地产 软件 中小企业 个体劳动者 私营企业 养老服务 婴幼儿照护 民宿 农产品流通 食品安全 医药 美容美发 装饰装修 再生资源 人力资源服务 广告 会展 质量 安全生产",
         suffixes: &["协会", "行业协会", "促进会", "商会"],
         supervisor: ("", ""),
         scope: "行业自律、政策宣传、业务培训、信息交流、咨询服务、反映会员诉求",
     },
     GroupKind {
         weight: 20,
-        fields: &[
-            "中医药",
-            "护理",
-            "社会工作",
-            "农学",
-            "林学",
-            "水利",
-            "地理",
-            "心理",
-            "法学",
-            "经济",
-            "统计",
-            "会计",
-            "金融",
-            "历史",
-            "诗词",
-            "楹联",
-            "民俗",
-            "红色文化",
-            "教育",
-            "老年",
-            "儿童发展",
-            "康复医学",
-            "预防医学",
-            "园艺",
-            "气象",
-            "科普",
-        ],
+        fields: "中医药 护理 社会工作 农学 林学 水利 地理 心理 法学 经济 统计 会计 金融 历史 诗词 楹联 民俗 红色文化 教育 老年 儿童发展 康复医学 预防医学 园艺 气象 科普",
         suffixes: &["学会", "研究会"],
         supervisor: ("科学技术协会", "科学技术协会"),
         scope: "学术交流、课题研究、科学普及、人才培养、咨询服务",
     },
     GroupKind {
         weight: 15,
-        fields: &[
-            "书法家",
-            "摄影家",
-            "美术家",
-            "音乐家",
-            "作家",
-            "舞蹈家",
-            "收藏家",
-            "集邮",
-            "戏剧家",
-            "民间文艺家",
-        ],
+        fields: "书法家 摄影家 美术家 音乐家 作家 舞蹈家 收藏家 集邮 戏剧家 民间文艺家",
         suffixes: &["协会"],
         supervisor: ("文学艺术界联合会", "文学艺术界联合会"),
         scope: "组织创作交流、举办展览展演、开展培训、推广普及",
     },
     GroupKind {
         weight: 15,
-        fields: &[
-            "老年人体育",
-            "篮球",
-            "足球",
-            "乒乓球",
-            "羽毛球",
-            "围棋",
-            "象棋",
-            "钓鱼",
-            "登山",
-            "太极拳",
-            "门球",
-            "健身气功",
-            "广场舞",
-            "游泳",
-        ],
+        fields: "老年人体育 篮球 足球 乒乓球 羽毛球 围棋 象棋 钓鱼 登山 太极拳 门球 健身气功 广场舞 游泳",
         suffixes: &["协会", "运动协会"],
         supervisor: ("体育局", "体育局"),
         scope: "组织开展群众性体育活动、举办赛事、培训指导",
     },
     GroupKind {
         weight: 10,
-        fields: &[
-            "老科技工作者",
-            "退休教师",
-            "志愿者",
-            "青年创业",
-            "慈善",
-            "义工",
-            "企业家",
-            "女企业家",
-            "青年企业家",
-            "老年人",
-            "残疾人",
-            "见义勇为",
-            "关心下一代",
-        ],
+        fields: "老科技工作者 退休教师 志愿者 青年创业 慈善 义工 企业家 女企业家 青年企业家 老年人 残疾人 见义勇为 关心下一代",
         suffixes: &["协会", "联合会", "促进会"],
         supervisor: ("", ""),
         scope: "联系服务会员、开展公益活动、维护会员合法权益",
@@ -2128,7 +1742,8 @@ const GROUP_KINDS: &[GroupKind] = &[
 /// A family of social service organizations (社会服务机构).
 struct ServiceKind {
     weight: u32,
-    kinds: &'static [&'static str],
+    /// Space-separated.
+    kinds: &'static str,
     supervisor: (&'static str, &'static str),
     scope: &'static str,
 }
@@ -2136,119 +1751,91 @@ struct ServiceKind {
 const SERVICE_KINDS: &[ServiceKind] = &[
     ServiceKind {
         weight: 25,
-        kinds: &["幼儿园"],
+        kinds: "幼儿园",
         supervisor: ("教育局", "教育厅"),
         scope: "学前教育（三至六周岁幼儿保育和教育）",
     },
     ServiceKind {
         weight: 20,
-        kinds: &[
-            "培训学校",
-            "职业技能培训学校",
-            "艺术培训学校",
-            "文化培训学校",
-            "外语培训学校",
-        ],
+        kinds: "培训学校 职业技能培训学校 艺术培训学校 文化培训学校 外语培训学校",
         supervisor: ("教育局", "教育厅"),
         scope: "非学历文化艺术培训、职业技能培训",
     },
     ServiceKind {
         weight: 15,
-        kinds: &[
-            "养老院",
-            "敬老院",
-            "老年公寓",
-            "居家养老服务中心",
-            "颐养院",
-            "养老服务中心",
-        ],
+        kinds: "养老院 敬老院 老年公寓 居家养老服务中心 颐养院 养老服务中心",
         supervisor: ("民政局", "民政厅"),
         scope: "为老年人提供生活照料、康复护理、精神慰藉等养老服务",
     },
     ServiceKind {
         weight: 10,
-        kinds: &["社会工作服务中心", "社会工作服务社", "社会工作服务站"],
+        kinds: "社会工作服务中心 社会工作服务社 社会工作服务站",
         supervisor: ("民政局", "民政厅"),
         scope: "社会工作服务、社区服务、心理疏导、志愿服务组织与培训",
     },
     ServiceKind {
         weight: 5,
-        kinds: &["康复中心", "残疾人托养中心", "儿童康复中心"],
+        kinds: "康复中心 残疾人托养中心 儿童康复中心",
         supervisor: ("残疾人联合会", "残疾人联合会"),
         scope: "残疾人康复训练、托养照料、辅助器具适配指导",
     },
     ServiceKind {
         weight: 10,
-        kinds: &[
-            "社区服务中心",
-            "志愿服务中心",
-            "公益服务中心",
-            "邻里互助中心",
-        ],
+        kinds: "社区服务中心 志愿服务中心 公益服务中心 邻里互助中心",
         supervisor: ("民政局", "民政厅"),
         scope: "社区公益服务、志愿服务、邻里互助",
     },
     ServiceKind {
         weight: 7,
-        kinds: &["医院", "门诊部", "中医诊所", "康复医院"],
+        kinds: "医院 门诊部 中医诊所 康复医院",
         supervisor: ("卫生健康局", "卫生健康委员会"),
         scope: "预防保健、常见病诊疗、康复医疗",
     },
     ServiceKind {
         weight: 5,
-        kinds: &[
-            "体育俱乐部",
-            "篮球俱乐部",
-            "文化艺术中心",
-            "图书馆",
-            "博物馆",
-        ],
+        kinds: "体育俱乐部 篮球俱乐部 文化艺术中心 图书馆 博物馆",
         supervisor: ("文化和旅游局", "文化和旅游厅"),
         scope: "群众文化体育活动、公益展览、阅读推广",
     },
     ServiceKind {
         weight: 3,
-        kinds: &[
-            "经济发展研究院",
-            "社会发展研究中心",
-            "乡村振兴研究院",
-            "城市发展研究所",
-        ],
+        kinds: "经济发展研究院 社会发展研究中心 乡村振兴研究院 城市发展研究所",
         supervisor: ("科学技术局", "科学技术厅"),
         scope: "政策研究、课题调研、咨询服务、学术交流",
     },
 ];
 
-const FOUNDATION_FIELDS: &[&str] = &[
-    "慈善",
-    "教育",
-    "青少年发展",
-    "见义勇为",
-    "扶贫",
-    "乡村振兴",
-    "老年事业",
-    "儿童",
-    "助学",
-    "文化发展",
-    "医疗救助",
-    "妇女发展",
-    "生态保护",
-    "体育发展",
-    "科技创新",
-    "社会福利",
-    "红色教育",
-];
-const PURPOSES: &[&str] = &[
-    "扶贫济困",
-    "助学",
-    "医疗救助",
-    "养老助老",
-    "乡村振兴",
-    "灾害救助",
-    "助残",
-    "儿童关爱",
-    "社区发展",
-];
+const FOUNDATION_FIELDS: &str = "慈善 教育 青少年发展 见义勇为 扶贫 乡村振兴 老年事业 儿童 助学 文化发展 医疗救助 妇女发展 生态保护 体育发展 科技创新 社会福利 红色教育";
+const PURPOSES: &str = "扶贫济困 助学 医疗救助 养老助老 乡村振兴 灾害救助 助残 儿童关爱 社区发展";
+
+fn words(list: &'static str) -> Vec<&'static str> {
+    list.split_whitespace().collect()
+}
+
+/// The word lists, split once.
+struct Lexicon {
+    brands: Vec<&'static str>,
+    roads: Vec<&'static str>,
+    hometowns: Vec<&'static str>,
+    foundation_fields: Vec<&'static str>,
+    purposes: Vec<&'static str>,
+    group_fields: Vec<Vec<&'static str>>,
+    service_kinds: Vec<Vec<&'static str>>,
+}
+
+impl Lexicon {
+    fn new() -> Lexicon {
+        Lexicon {
+            brands: words(BRANDS),
+            roads: words(ROADS),
+            hometowns: words(HOMETOWNS),
+            foundation_fields: words(FOUNDATION_FIELDS),
+            purposes: words(PURPOSES),
+            group_fields: GROUP_KINDS.iter().map(|g| words(g.fields)).collect(),
+            service_kinds: SERVICE_KINDS.iter().map(|k| words(k.kinds)).collect(),
+        }
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum OrgType {
@@ -2426,6 +2013,7 @@ fn registry(
     let mut decisions = vec![0u32; places.all.len() * years];
     let mut trusts = 0u32;
     let mut body = String::with_capacity(8);
+    let lex = Lexicon::new();
     let group_weights: Vec<u32> = GROUP_KINDS.iter().map(|g| g.weight).collect();
     let service_weights: Vec<u32> = SERVICE_KINDS.iter().map(|g| g.weight).collect();
     let first = ymd(FIRST_YEAR, 1, 1);
@@ -2476,12 +2064,13 @@ fn registry(
         let provincial = matches!(place.level, Level::Province);
         let (name, scope, supervisor) = match org_type {
             OrgType::Group => {
-                let g = &GROUP_KINDS[weighted(rng, &group_weights)];
+                let gi = weighted(rng, &group_weights);
+                let g = &GROUP_KINDS[gi];
                 let suffix = *pick(rng, g.suffixes);
                 let field = if suffix == "商会" && rng.random_bool(0.4) {
-                    *pick(rng, HOMETOWNS)
+                    *pick(rng, &lex.hometowns)
                 } else {
-                    *pick(rng, g.fields)
+                    *pick(rng, &lex.group_fields[gi])
                 };
                 let sup = if provincial {
                     g.supervisor.1
@@ -2491,9 +2080,10 @@ fn registry(
                 (format!("{prefix}{field}{suffix}"), g.scope.to_string(), sup)
             }
             OrgType::Service => {
-                let s = &SERVICE_KINDS[weighted(rng, &service_weights)];
-                let kind = *pick(rng, s.kinds);
-                let brand = *pick(rng, BRANDS);
+                let si = weighted(rng, &service_weights);
+                let s = &SERVICE_KINDS[si];
+                let kind = *pick(rng, &lex.service_kinds[si]);
+                let brand = *pick(rng, &lex.brands);
                 let sup = if provincial {
                     s.supervisor.1
                 } else {
@@ -2502,9 +2092,9 @@ fn registry(
                 (format!("{prefix}{brand}{kind}"), s.scope.to_string(), sup)
             }
             OrgType::Foundation => {
-                let field = *pick(rng, FOUNDATION_FIELDS);
+                let field = *pick(rng, &lex.foundation_fields);
                 let name = if rng.random_bool(0.3) {
-                    format!("{prefix}{}公益基金会", pick(rng, BRANDS))
+                    format!("{prefix}{}公益基金会", pick(rng, &lex.brands))
                 } else {
                     format!("{prefix}{field}基金会")
                 };
@@ -2565,7 +2155,7 @@ fn registry(
             o.s("万元")?;
         }
         o.f(format_args!("{founded}"))?;
-        let road = *pick(rng, ROADS);
+        let road = *pick(rng, &lex.roads);
         let number = rng.random_range(1..999);
         o.f(format_args!(
             "{}{road}{number}号",
@@ -2749,7 +2339,7 @@ fn registry(
                 }
                 let start = between(rng, from, last);
                 let end = add_days(start, rng.random_range(30..730));
-                let purpose = *pick(rng, PURPOSES);
+                let purpose = *pick(rng, &lex.purposes);
                 let c = &mut w.charity;
                 c.f(format_args!("{code}{:02}{seq:03}", start.year() % 100))?;
                 c.s("公开募捐方案备案")?;
@@ -2757,7 +2347,7 @@ fn registry(
                 c.f(format_args!(
                     "{}年“{}{purpose}”公开募捐项目",
                     start.year(),
-                    pick(rng, BRANDS)
+                    pick(rng, &lex.brands)
                 ))?;
                 c.f(format_args!("{start}"))?;
                 c.f(format_args!("{end}"))?;
@@ -2772,12 +2362,12 @@ fn registry(
         if charity && trust_from < last && rng.random_bool(0.08) {
             trusts += 1;
             let start = between(rng, trust_from, last);
-            let purpose = *pick(rng, PURPOSES);
+            let purpose = *pick(rng, &lex.purposes);
             let c = &mut w.charity;
             c.f(format_args!("ZX{}{}{trusts:06}", place.code, start.year()))?;
             c.s("慈善信托备案")?;
             c.s(&code)?;
-            c.f(format_args!("{}{purpose}慈善信托", pick(rng, BRANDS)))?;
+            c.f(format_args!("{}{purpose}慈善信托", pick(rng, &lex.brands)))?;
             c.f(format_args!("{start}"))?;
             if rng.random_bool(0.3) {
                 c.s("")?;
@@ -2836,54 +2426,9 @@ fn credit_row(
     out.end()
 }
 
-const ILLEGAL_PREFIXES: &[&str] = &[
-    "中华",
-    "中国",
-    "国际",
-    "全球",
-    "世界",
-    "亚洲",
-    "全国",
-    "中外",
-    "华夏",
-    "一带一路",
-];
-const ILLEGAL_FIELDS: &[&str] = &[
-    "文化交流",
-    "美学研究",
-    "区块链",
-    "养生",
-    "国学",
-    "书画艺术",
-    "企业家",
-    "乡村振兴",
-    "非遗保护",
-    "红色文化",
-    "老年健康",
-    "教育发展",
-    "慈善",
-    "公益",
-    "健康产业",
-    "收藏家",
-    "品牌",
-    "诚信建设",
-    "生态文明",
-    "茶文化",
-    "孝道文化",
-    "易学",
-];
-const ILLEGAL_SUFFIXES: &[&str] = &[
-    "委员会",
-    "联合会",
-    "协会",
-    "研究院",
-    "促进会",
-    "总会",
-    "基金会",
-    "商会",
-    "发展中心",
-    "联盟",
-];
+const ILLEGAL_PREFIXES: &str = "中华 中国 国际 全球 世界 亚洲 全国 中外 华夏 一带一路";
+const ILLEGAL_FIELDS: &str = "文化交流 美学研究 区块链 养生 国学 书画艺术 企业家 乡村振兴 非遗保护 红色文化 老年健康 教育发展 慈善 公益 健康产业 收藏家 品牌 诚信建设 生态文明 茶文化 孝道文化 易学";
+const ILLEGAL_SUFFIXES: &str = "委员会 联合会 协会 研究院 促进会 总会 基金会 商会 发展中心 联盟";
 
 fn illegal_organizations(
     ctx: &Ctx<'_>,
@@ -2904,6 +2449,11 @@ fn illegal_organizations(
         ],
     )?;
     let rng = &mut rng;
+    let (prefixes, fields, suffixes) = (
+        words(ILLEGAL_PREFIXES),
+        words(ILLEGAL_FIELDS),
+        words(ILLEGAL_SUFFIXES),
+    );
     let target = plan.illegal_organizations;
     let expected_batches = (target / 15).max(1);
     let start = ymd(2018, 1, 1);
@@ -2935,9 +2485,9 @@ fn illegal_organizations(
             tries += 1;
             names.insert(format!(
                 "{}{}{}",
-                pick(rng, ILLEGAL_PREFIXES),
-                pick(rng, ILLEGAL_FIELDS),
-                pick(rng, ILLEGAL_SUFFIXES)
+                pick(rng, &prefixes),
+                pick(rng, &fields),
+                pick(rng, &suffixes)
             ));
         }
         // Keep the published order random, not alphabetical.
@@ -3144,7 +2694,7 @@ fn annual_reports(
                 .enumerate()
                 .take(applicants)
             {
-                for r in 2..23 {
+                for (r, row) in cells.iter_mut().enumerate().take(23).skip(2) {
                     let p: f64 = if r == 2 {
                         0.95
                     } else if matches!(r, 3 | 12 | 13 | 15 | 16) {
@@ -3158,7 +2708,7 @@ fn annual_reports(
                         } else {
                             busy * scale * 0.1
                         };
-                        cells[r][c] = (base * rng.random_range(0.3..1.5)).round().max(1.0) as i64;
+                        row[c] = (base * rng.random_range(0.3..1.5)).round().max(1.0) as i64;
                     }
                 }
                 cells[23][c] = (2..23).map(|r| cells[r][c]).sum();
@@ -3209,6 +2759,7 @@ fn annual_reports(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::descriptor::Kind;

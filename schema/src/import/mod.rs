@@ -185,7 +185,7 @@ fn read_and_validate(
             }
             let n = rows.fetch_add(1, Ordering::Relaxed) + 1;
             if let Some((cb, total)) = &progress
-                && n % 10_000 == 0
+                && n.is_multiple_of(10_000)
             {
                 cb(Progress {
                     bytes_read: bytes.load(Ordering::Relaxed),
@@ -526,10 +526,11 @@ pub async fn import(
             }
             Event::Rows(batch) => {
                 for r in batch {
-                    if !w.source_ids.contains_key(&r.source) {
+                    if let std::collections::hash_map::Entry::Vacant(e) =
+                        w.source_ids.entry(r.source)
+                    {
                         let f = pending_sources.remove(&r.source).unwrap_or_default();
-                        let id = resolve_source(&txn, &f).await?;
-                        w.source_ids.insert(r.source, id);
+                        e.insert(resolve_source(&txn, &f).await?);
                     }
                     w.push(&txn, r).await?;
                 }

@@ -331,8 +331,8 @@ struct FundState {
     children: BTreeMap<String, (i64, u64)>,
 }
 
-/// Per fund: (local index, first row, line count, top-level total).
-pub type FundSummary = (u32, i64, i64);
+/// The cells of one report's 表三 and 表四: (table, row order, column) → (value, row).
+type ReportCells = BTreeMap<(String, usize, usize), (i64, u64)>;
 
 /// One import's validation state.
 pub struct Validator {
@@ -345,7 +345,7 @@ pub struct Validator {
     orgs: Option<HashSet<u128>>,
     funds: BTreeMap<String, FundState>,
     /// (agency, year) → (table, row order, column) → (value, row).
-    report: BTreeMap<(String, i32), BTreeMap<(String, usize, usize), (i64, u64)>>,
+    report: BTreeMap<(String, i32), ReportCells>,
     pub issues: Vec<Issue>,
     pub warnings: Vec<String>,
     pub rows_ok: HashMap<usize, u64>,
@@ -1350,7 +1350,11 @@ mod tests {
         assert!(!personal_header("地区名称"));
         // 11010519491231002X is the specimen number printed in GB 11643.
         assert_eq!(personal_value("11010519491231002X"), Some("居民身份证号码"));
-        assert_eq!(personal_value("电话13812345678"), None, "must stand alone");
+        assert_eq!(
+            personal_value("电话13812345678"),
+            Some("手机号码"),
+            "a phone number after words is still personal data"
+        );
         assert_eq!(personal_value("13812345678"), Some("手机号码"));
         assert_eq!(personal_value("222200"), None);
         assert_eq!(personal_value("2452662000000000"), None);

@@ -1,0 +1,84 @@
+//! Invariants of the workspace that are not about data: crate boundaries and docs that must not
+//! fall behind the code.
+
+use std::collections::{BTreeSet, HashMap};
+
+/// `schema` must not depend, directly or through another crate, on the web, GraphQL, OpenAPI or
+/// template stacks: the domain stays usable from every face.
+#[test]
+fn schema_does_not_depend_on_the_faces() {
+    let lock = std::fs::read_to_string(tests::repo_root().join("Cargo.lock")).expect("Cargo.lock");
+    let lock: toml::Value = toml::from_str(&lock).expect("parse Cargo.lock");
+    let packages = lock["package"].as_array().expect("packages");
+    let mut deps: HashMap<String, Vec<String>> = HashMap::new();
+    for p in packages {
+        let name = p["name"].as_str().expect("name").to_string();
+        let list = p
+            .get("dependencies")
+            .and_then(|d| d.as_array())
+            .map(|d| {
+                d.iter()
+                    .filter_map(|x| x.as_str())
+                    .map(|x| x.split(' ').next().unwrap_or(x).to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        deps.entry(name).or_default().extend::<Vec<String>>(list);
+    }
+    let mut seen = BTreeSet::new();
+    let mut stack = vec!["schema".to_string()];
+    while let Some(n) = stack.pop() {
+        if seen.insert(n.clone()) {
+            stack.extend(deps.get(&n).cloned().unwrap_or_default());
+        }
+    }
+    assert!(
+        seen.contains("sea-orm"),
+        "the walk found schema's dependencies"
+    );
+    for forbidden in [
+        "axum",
+        "async-graphql",
+        "utoipa",
+        "minijinja",
+        "api",
+        "catalog",
+    ] {
+        assert!(
+            !seen.contains(forbidden),
+            "schema depends on {forbidden} (directly or transitively)"
+        );
+    }
+}
+
+/// `migrations` never imports `schema` (migrations are append-only history; the domain moves on).
+#[test]
+fn migrations_do_not_import_schema() {
+    let manifest = std::fs::read_to_string(tests::repo_root().join("migrations/Cargo.toml"))
+        .expect("manifest");
+    let manifest: toml::Value = toml::from_str(&manifest).expect("parse");
+    let deps = manifest["dependencies"].as_table().expect("deps");
+    assert!(!deps.contains_key("schema"));
+}
+
+/// `docs/import-formats.md` is generated from the descriptors; regenerate with
+/// `cargo run -- formats > docs/import-formats.md`.
+#[test]
+fn import_formats_doc_is_current() {
+    let doc = std::fs::read_to_string(tests::repo_root().join("docs/import-formats.md"))
+        .unwrap_or_default();
+    assert!(
+        doc == schema::descriptor::formats_markdown(),
+        "docs/import-formats.md is out of date: run `cargo run -- formats > docs/import-formats.md`"
+    );
+}
+
+/// The README's two commands are the ones CI runs.
+#[test]
+fn readme_commands_are_what_ci_runs() {
+    let readme = std::fs::read_to_string(tests::repo_root().join("README.md")).expect("README.md");
+    let ci = std::fs::read_to_string(tests::repo_root().join(".ci/run")).expect(".ci/run");
+    assert!(readme.contains("cargo run --release -- serve"));
+    assert!(readme.contains("cargo test --workspace"));
+    assert!(ci.contains("cargo test --workspace"));
+}
