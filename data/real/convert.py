@@ -59,7 +59,7 @@ PERIOD_TYPES = [
 PROGRAMMES = [
     "城乡低保", "城市低保", "农村低保", "特困人员救助供养", "城市特困人员救助供养",
     "农村特困人员救助供养", "临时救助", "医疗救助", "流浪乞讨人员救助", "孤儿基本生活保障",
-    "社会救助（合计）",
+    "事实无人抚养儿童基本生活保障", "困难残疾人生活补贴", "重度残疾人护理补贴", "社会救助（合计）",
 ]
 INDICATORS = ["户数", "人数", "人次", "平均标准", "平均补助水平", "资金支出", "计划支出", "机构数"]
 DISPOSALS = ["取缔", "劝散", "引导登记", "涉嫌"]
@@ -389,8 +389,6 @@ PERIOD_TYPE_MAP = {
 }
 
 OUT = "OUT"  # marker: leave the row out (the reason follows)
-NO_PROGRAMME_DISABILITY = ("残疾人两项补贴（困难残疾人生活补贴、重度残疾人护理补贴）不是 PROGRAMMES 中的救助项目")
-NO_PROGRAMME_FACTUAL = "事实无人抚养儿童基本生活保障不是 PROGRAMMES 中的救助项目（不能算作孤儿）"
 NOT_RELIEF_SPENDING = "民政事业费（含救助以外的全部民政支出），不是某一救助项目的支出"
 
 # (file, indicator as published, unit or None) → (programme, indicator, breakdown[, added note])
@@ -431,12 +429,12 @@ RELIEF_MAP = {
     ("social_assistance_national.csv", "特困人员合计", None): ("特困人员救助供养", "人数", ""),
     ("social_assistance_national.csv", "特困人员救助供养资金支出", None): ("特困人员救助供养", "资金支出", ""),
     ("social_assistance_national.csv", "城乡低保覆盖人数", None): ("城乡低保", "人数", ""),
-    ("social_assistance_national.csv", "困难残疾人生活补贴受益人数", None): (OUT, NO_PROGRAMME_DISABILITY),
-    ("social_assistance_national.csv", "重度残疾人护理补贴受益人数", None): (OUT, NO_PROGRAMME_DISABILITY),
+    ("social_assistance_national.csv", "困难残疾人生活补贴受益人数", None): ("困难残疾人生活补贴", "人数", ""),
+    ("social_assistance_national.csv", "重度残疾人护理补贴受益人数", None): ("重度残疾人护理补贴", "人数", ""),
     ("social_assistance_national.csv", "纳入低保或特困供养的建档立卡贫困人口", None): (
         "社会救助（合计）", "人数", "纳入低保或特困供养的建档立卡贫困人口",
         "低保与特困供养合计口径，无单一项目可归，按社会救助（合计）记，分组注明范围"),
-    ("social_assistance_national.csv", "纳入保障的事实无人抚养儿童", None): (OUT, NO_PROGRAMME_FACTUAL),
+    ("social_assistance_national.csv", "纳入保障的事实无人抚养儿童", None): ("事实无人抚养儿童基本生活保障", "人数", ""),
     ("social_assistance_national.csv", "城市低保平均（原文 average allowance）", None): (
         "城市低保", "平均标准", "",
         "指标按新华社2008-01-24电（《2007年民政事业发展统计公报》发布）“平均保障标准为每月182.4元/人”归为平均标准；"
@@ -473,8 +471,8 @@ RELIEF_MAP = {
     ("social_assistance_local.csv", "农村特困人员救助供养人数", None): ("农村特困人员救助供养", "人数", ""),
     ("social_assistance_local.csv", "生活无着的流浪乞讨人员救助", None): ("流浪乞讨人员救助", "人次", ""),
     ("social_assistance_local.csv", "临时救助", None): ("临时救助", "人次", ""),
-    ("social_assistance_local.csv", "享受困难残疾人生活补贴人数", None): (OUT, NO_PROGRAMME_DISABILITY),
-    ("social_assistance_local.csv", "享受重度残疾人护理补贴人数", None): (OUT, NO_PROGRAMME_DISABILITY),
+    ("social_assistance_local.csv", "享受困难残疾人生活补贴人数", None): ("困难残疾人生活补贴", "人数", ""),
+    ("social_assistance_local.csv", "享受重度残疾人护理补贴人数", None): ("重度残疾人护理补贴", "人数", ""),
     ("social_assistance_local.csv", "孤儿", None): ("孤儿基本生活保障", "人数", ""),
     ("social_assistance_local.csv", "提供住宿的民政机构：养老机构", None): (
         OUT, "养老机构数不属于任何救助项目（PROGRAMMES 无养老服务）；机构数只能挂在救助项目下，归入特困供养等项目不符合事实"),
@@ -493,7 +491,7 @@ RELIEF_MAP = {
     ("social_assistance_local.csv", "行政事业单位养老支出（指标代码YZH011240000）", None): (OUT, "行政事业单位养老支出不是社会救助项目"),
     ("social_assistance_local.csv", "其他（指标代码YZH011250000）", None): (OUT, "民政事业费中的“其他”支出，不是社会救助项目"),
     ("social_assistance_local.csv", "孤儿（指标代码YZH012311000）", None): ("孤儿基本生活保障", "人数", ""),
-    ("social_assistance_local.csv", "事实无人抚养儿童（指标代码YZH012320000）", None): (OUT, NO_PROGRAMME_FACTUAL),
+    ("social_assistance_local.csv", "事实无人抚养儿童（指标代码YZH012320000）", None): ("事实无人抚养儿童基本生活保障", "人数", ""),
     ("social_assistance_local.csv", "乡级行政区划（指标代码YZH011110000）", None): (OUT, "行政区划个数，不是社会救助统计"),
     ("social_assistance_local.csv", "镇（指标代码YZH011111000）", None): (OUT, "行政区划个数，不是社会救助统计"),
     ("social_assistance_local.csv", "乡（指标代码YZH011112000）", None): (OUT, "行政区划个数，不是社会救助统计"),

@@ -20,6 +20,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait, Value,
 };
+use sea_orm::{DbBackend, Statement};
 
 pub use report::{ImportError, ImportSummary, Issue, MAX_ISSUES};
 pub use validate::SourceFields;
@@ -27,6 +28,11 @@ use validate::{Event, HeaderMap, ParsedRow, Validator};
 
 use crate::descriptor::{self, Table};
 use crate::entity::{dataset, meta, release, release_source, source};
+
+/// SQLite page cache during an import, in KiB.
+const IMPORT_CACHE_KIB: u32 = 32 * 1024;
+/// SQLite's default page cache, restored when the import ends.
+const DEFAULT_CACHE: &str = "PRAGMA cache_size = -2000";
 
 /// Progress of a running import, for a progress bar.
 #[derive(Debug, Clone, Copy)]
@@ -244,6 +250,8 @@ struct Writer {
     fund_ids: HashMap<u32, i64>,
     rows_per_source: BTreeMap<i64, i64>,
     rows_per_table: BTreeMap<usize, u64>,
+    /// INSERT statements by (table, rows).
+    sql: HashMap<(usize, usize), String>,
 }
 
 impl Writer {
@@ -272,42 +280,75 @@ impl Writer {
             return Ok(());
         }
         let table = descriptor::TABLES[t];
-        let mut cols: Vec<Alias> = ["release_id", "source_id", "row_no"]
-            .iter()
-            .map(|c| Alias::new(*c))
-            .collect();
-        cols.extend(
-            table
-                .stored_columns()
-                .into_iter()
-                .map(|(c, _)| Alias::new(c)),
-        );
-        cols.push(Alias::new("extra"));
-        let mut stmt = Query::insert();
-        stmt.into_table(Alias::new(table.db_table)).columns(cols);
-        let n = rows.len() as u64;
-        for mut r in rows {
+        let backend = txn.get_database_backend();
+        let n = rows.len();
+        let sql = self
+            .sql
+            .entry((t, n))
+            .or_insert_with(|| insert_sql(backend, table, n))
+            .clone();
+        let mut values: Vec<Value> = Vec::with_capacity(n * (table.stored_columns().len() + 4));
+        for r in rows {
             let source_id = *self.source_ids.get(&r.source).unwrap_or(&0);
             *self.rows_per_source.entry(source_id).or_default() += 1;
+            values.push(Value::from(self.release_id));
+            values.push(Value::from(source_id));
+            values.push(Value::from(r.row_no as i64));
+            let mut vals = r.values.into_iter();
             if table.db_table == "fund_lines"
-                && let Some(Value::BigInt(Some(local))) = r.values.first()
+                && let Some(Value::BigInt(Some(local))) = vals.next()
             {
-                let id = *self.fund_ids.get(&(*local as u32)).unwrap_or(&0);
-                r.values[0] = Value::from(id);
+                values.push(Value::from(
+                    *self.fund_ids.get(&(local as u32)).unwrap_or(&0),
+                ));
             }
-            let mut vals: Vec<Expr> = Vec::with_capacity(r.values.len() + 4);
-            vals.push(Expr::val(self.release_id));
-            vals.push(Expr::val(source_id));
-            vals.push(Expr::val(r.row_no as i64));
-            vals.extend(r.values.into_iter().map(Expr::val));
-            vals.push(Expr::val(r.extra));
-            stmt.values(vals)
-                .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+            values.extend(vals);
+            values.push(Value::from(r.extra));
         }
-        txn.execute(&stmt).await?;
-        *self.rows_per_table.entry(t).or_default() += n;
+        txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+        *self.rows_per_table.entry(t).or_default() += n as u64;
         Ok(())
     }
+}
+
+/// A multi-row INSERT for `rows` rows of `table`, with placeholders. Built once per table and
+/// batch size, so a long import binds values instead of re-rendering SQL.
+fn insert_sql(backend: DbBackend, table: &Table, rows: usize) -> String {
+    let mut cols: Vec<String> = ["release_id", "source_id", "row_no"]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    cols.extend(table.stored_columns().into_iter().map(|(c, _)| c));
+    cols.push("extra".into());
+    let quoted: Vec<String> = cols.iter().map(|c| format!("\"{c}\"")).collect();
+    let mut sql = format!(
+        "INSERT INTO \"{}\" ({}) VALUES ",
+        table.db_table,
+        quoted.join(", ")
+    );
+    let mut p = 0usize;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..cols.len() {
+            if c > 0 {
+                sql.push(',');
+            }
+            p += 1;
+            match backend {
+                DbBackend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&p.to_string());
+                }
+                _ => sql.push('?'),
+            }
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 async fn resolve_source(
@@ -449,7 +490,7 @@ pub async fn import(
         .sum();
     let bytes = Arc::new(AtomicU64::new(0));
     let rows = Arc::new(AtomicU64::new(0));
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(16);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(4);
     let reader = {
         let (files, slug, src) = (
             files.to_vec(),
@@ -464,6 +505,13 @@ pub async fn import(
     };
 
     let txn = db.begin().await?;
+    let sqlite = txn.get_database_backend() == DbBackend::Sqlite;
+    if sqlite {
+        // Index pages of a large release are written in key order, not file order: give SQLite a
+        // page cache that holds them (the default 2 MB makes it re-read pages from the OS).
+        txn.execute_unprepared(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}"))
+            .await?;
+    }
     let version = release::Entity::find()
         .filter(release::Column::Dataset.eq(dataset_slug))
         .order_by_desc(release::Column::Version)
@@ -494,6 +542,7 @@ pub async fn import(
         fund_ids: HashMap::new(),
         rows_per_source: BTreeMap::new(),
         rows_per_table: BTreeMap::new(),
+        sql: HashMap::new(),
     };
     let mut issues: Vec<Issue> = Vec::new();
     let mut total_issues = 0usize;
@@ -541,6 +590,9 @@ pub async fn import(
         .await
         .map_err(|e| ImportError::Refused(format!("读取线程异常结束：{e}")))?;
     if total_issues > 0 {
+        if sqlite {
+            txn.execute_unprepared(DEFAULT_CACHE).await?;
+        }
         txn.rollback().await?;
         return Err(ImportError::Invalid {
             issues,

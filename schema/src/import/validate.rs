@@ -1,7 +1,7 @@
 //! Validation: header matching, cell parsing and every rule of the import. Runs row by row on the
 //! reading thread; keeps only what cross-row rules need (key hashes, fund sums, report cells).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use sea_orm::Value;
@@ -340,9 +340,12 @@ pub struct Validator {
     default_source: Option<SourceFields>,
     today: String,
     sources: HashMap<SourceFields, u32>,
-    keys: HashMap<usize, HashMap<u128, u64>>,
-    /// Credit codes of the organizations in this import (hashed), when organizations are imported.
-    orgs: Option<HashSet<u128>>,
+    /// Per table: the hash of each row's key → its row number (128 bits, so a false duplicate
+    /// is practically impossible; 24 bytes an entry).
+    keys: HashMap<usize, HashMap<[u64; 2], u32>>,
+    /// Whether organizations are part of this import; then every reference to a credit code is
+    /// checked against their keys (the organizations' key is the credit code alone).
+    orgs_imported: bool,
     funds: BTreeMap<String, FundState>,
     /// (agency, year) → (table, row order, column) → (value, row).
     report: BTreeMap<(String, i32), ReportCells>,
@@ -351,7 +354,7 @@ pub struct Validator {
     pub rows_ok: HashMap<usize, u64>,
 }
 
-fn hash128(parts: &[&str]) -> u128 {
+fn hash128(parts: &[&str]) -> [u64; 2] {
     let mut a = DefaultHasher::new();
     let mut b = DefaultHasher::new();
     0x9e37_79b9u32.hash(&mut b);
@@ -359,7 +362,7 @@ fn hash128(parts: &[&str]) -> u128 {
         p.hash(&mut a);
         p.hash(&mut b);
     }
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    [a.finish(), b.finish()]
 }
 
 fn text(v: &str) -> Value {
@@ -417,7 +420,7 @@ impl Validator {
                 .to_string(),
             sources: HashMap::new(),
             keys: HashMap::new(),
-            orgs: orgs_imported.then(HashSet::new),
+            orgs_imported,
             funds: BTreeMap::new(),
             report: BTreeMap::new(),
             issues: Vec::new(),
@@ -530,13 +533,12 @@ impl Validator {
 
         for (ci, col) in table.columns.iter().enumerate() {
             let raw_value = cell(map.own[ci]);
-            let header = map.header_of(ci);
             if raw_value.is_empty() {
                 if col.required && !(table.db_table == "organizations" && col.key == "region_code")
                 {
                     self.issue(
                         Some(row_no),
-                        Some(header),
+                        Some(map.header_of(ci)),
                         None,
                         "required",
                         "必填项为空".into(),
@@ -562,7 +564,7 @@ impl Validator {
             let bad = |this: &mut Self, code: &'static str, msg: String| {
                 this.issue(
                     Some(row_no),
-                    Some(header.clone()),
+                    Some(map.header_of(ci)),
                     Some(raw_value),
                     code,
                     msg,
@@ -817,7 +819,7 @@ impl Validator {
                     format!("与第{first}行重复：{}相同的行只能有一行", cols.join("、")),
                 );
             } else {
-                seen.insert(h, row_no);
+                seen.insert(h, u32::try_from(row_no).unwrap_or(u32::MAX));
             }
         }
 
@@ -916,8 +918,12 @@ impl Validator {
             }
         };
         let org_ref = |this: &mut Self| {
-            if let (Some(orgs), Some(code)) = (&this.orgs, t("uscc"))
-                && !orgs.contains(&hash128(&[code]))
+            let org_table = descriptor::table_index(&descriptor::ORGANIZATIONS);
+            if let (true, Some(code)) = (this.orgs_imported, t("uscc"))
+                && !this
+                    .keys
+                    .get(&org_table)
+                    .is_some_and(|k| k.contains_key(&hash128(&[code])))
             {
                 this.issue(
                     Some(row_no),
@@ -1026,9 +1032,6 @@ impl Validator {
                             .map(|c| c.stored().len())
                             .sum::<usize>();
                         values[pos] = text(derived);
-                    }
-                    if let Some(orgs) = &mut self.orgs {
-                        orgs.insert(hash128(&[code]));
                     }
                 }
                 not_future(self, "founded_on");
