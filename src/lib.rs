@@ -58,10 +58,18 @@ pub const REAL_DATA: &[(&str, &str, &[u8])] = &[
 pub async fn load_real_data(
     db: &DatabaseConnection,
 ) -> Result<Vec<ImportSummary>, import::ImportError> {
+    if import::content_kind(db).await?.as_deref() == Some("synthetic") {
+        return Err(import::ImportError::Refused(
+            "此数据库载有合成数据，不能载入真实数据：请使用另一个数据库（--database-url）".into(),
+        ));
+    }
     let dir =
         tempfile::tempdir().map_err(|e| import::ImportError::Refused(format!("临时目录：{e}")))?;
     let mut out = Vec::new();
     for ds in schema::catalog::DATASETS {
+        if schema::query::current_release(db, ds.slug).await?.is_some() {
+            continue;
+        }
         let mut files = Vec::new();
         for (slug, name, bytes) in REAL_DATA.iter().filter(|(s, ..)| *s == ds.slug) {
             let sub = dir.path().join(slug);

@@ -29,7 +29,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API. On an empty database, loads the real data shipped with the project first.
+    /// Serve the API. Datasets without a published release get the real data shipped with the
+    /// project first (unless the database holds synthetic data).
     Serve {
         /// Address to listen on.
         #[arg(long, env = "GONGKAI_BIND", default_value = "127.0.0.1:8080")]
@@ -66,7 +67,7 @@ enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
     },
-    /// Load the real data shipped with the project (into an empty database).
+    /// Load the real data shipped with the project into the datasets that have none yet.
     LoadReal,
     /// Write synthetic import files for scale tests (marked synthetic; never mix with real data).
     Generate {
@@ -218,13 +219,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::LoadReal => {
             let db = open_database(&cli.database_url).await?;
-            if !schema::query::is_empty(&db).await? {
-                anyhow::bail!("数据库已有已发布的数据；真实数据只载入空数据库");
-            }
             match load_real_data(&db).await {
                 Ok(list) => {
                     for s in &list {
                         print_summary(s, None);
+                    }
+                    if list.is_empty() {
+                        println!("每个数据集都已有已发布的数据，未载入。");
                     }
                     Ok(ExitCode::SUCCESS)
                 }
@@ -236,11 +237,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve { bind, no_load } => {
             let db = open_database(&cli.database_url).await?;
-            if !no_load && schema::query::is_empty(&db).await? {
-                tracing::info!("empty database: loading the real data shipped with gongkai");
-                if let Err(e) = load_real_data(&db).await {
-                    print_error(&e);
-                    anyhow::bail!("载入真实数据失败");
+            let synthetic = import::content_kind(&db).await?.as_deref() == Some("synthetic");
+            if !no_load && !synthetic {
+                match load_real_data(&db).await {
+                    Ok(loaded) if !loaded.is_empty() => {
+                        tracing::info!(
+                            datasets = loaded.len(),
+                            "loaded the real data shipped with gongkai"
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        print_error(&e);
+                        anyhow::bail!("载入真实数据失败");
+                    }
                 }
             }
             let listener = tokio::net::TcpListener::bind(&bind).await?;

@@ -19,8 +19,6 @@ enum C {
     T(&'static str),
     /// Text, optional.
     To(&'static str),
-    /// Integer, required.
-    I(&'static str),
     /// Boolean, optional.
     Bo(&'static str),
     /// Money: `name` (fen) and `name_published`; required or not.
@@ -29,6 +27,10 @@ enum C {
     Q(&'static str),
     /// Big integer, required (a reference).
     Ref(&'static str),
+    /// A year, required: `name` (integer) and `name_published` (the cell where it was not canonical).
+    Y(&'static str),
+    /// A date or period: `name` (canonical text) and `name_published`; required or not.
+    P(&'static str, bool),
 }
 
 fn data_table(name: &str, cols: &[C]) -> TableCreateStatement {
@@ -52,14 +54,26 @@ fn data_table(name: &str, cols: &[C]) -> TableCreateStatement {
             C::To(n) => {
                 t.col(ColumnDef::new(a(n)).text().null());
             }
-            C::I(n) => {
-                t.col(ColumnDef::new(a(n)).integer().not_null());
-            }
             C::Bo(n) => {
                 t.col(ColumnDef::new(a(n)).boolean().null());
             }
             C::Ref(n) => {
                 t.col(ColumnDef::new(a(n)).big_integer().not_null());
+            }
+            C::Y(n) => {
+                t.col(ColumnDef::new(a(n)).integer().not_null())
+                    .col(ColumnDef::new(a(&format!("{n}_published"))).text().null());
+            }
+            C::P(n, required) => {
+                let mut v = ColumnDef::new(a(n));
+                v.text();
+                if *required {
+                    v.not_null();
+                } else {
+                    v.null();
+                }
+                t.col(v)
+                    .col(ColumnDef::new(a(&format!("{n}_published"))).text().null());
             }
             C::M(n, required) => {
                 let mut v = ColumnDef::new(a(n));
@@ -113,7 +127,7 @@ impl MigrationTrait for Migration {
                     T("department"),
                     T("region_code"),
                     To("region_name"),
-                    I("fiscal_year"),
+                    Y("fiscal_year"),
                     T("stage"),
                     To("document_type"),
                     T("table_name"),
@@ -146,7 +160,7 @@ impl MigrationTrait for Migration {
                     T("fund_name"),
                     T("level"),
                     T("allocating_body"),
-                    T("fiscal_year"),
+                    P("fiscal_year", true),
                     To("document_number"),
                     M("fund_total", false),
                     To("principle"),
@@ -158,7 +172,7 @@ impl MigrationTrait for Migration {
                     M("amount", true),
                     To("unit"),
                     To("batch"),
-                    To("allocated_date"),
+                    P("allocated_date", false),
                     To("qualifier"),
                     To("note"),
                 ],
@@ -168,7 +182,7 @@ impl MigrationTrait for Migration {
                 &[
                     T("region_code"),
                     To("region_name"),
-                    T("period"),
+                    P("period", true),
                     T("period_type"),
                     T("programme"),
                     T("indicator"),
@@ -193,7 +207,7 @@ impl MigrationTrait for Migration {
                     To("legal_representative"),
                     M("registered_capital", false),
                     To("capital_unit"),
-                    To("founded_on"),
+                    P("founded_on", false),
                     To("address"),
                     To("business_scope"),
                     T("status"),
@@ -205,7 +219,7 @@ impl MigrationTrait for Migration {
                 "inspections",
                 &[
                     T("uscc"),
-                    I("year"),
+                    Y("year"),
                     T("conclusion"),
                     To("authority"),
                     To("note"),
@@ -216,8 +230,8 @@ impl MigrationTrait for Migration {
                 &[
                     T("uscc"),
                     T("grade"),
-                    T("valid_from"),
-                    To("valid_to"),
+                    P("valid_from", true),
+                    P("valid_to", false),
                     To("authority"),
                     To("note"),
                 ],
@@ -227,7 +241,7 @@ impl MigrationTrait for Migration {
                 &[
                     T("uscc"),
                     T("decision_number"),
-                    T("decided_on"),
+                    P("decided_on", true),
                     T("penalty_type"),
                     M("fine", false),
                     To("fine_unit"),
@@ -240,9 +254,9 @@ impl MigrationTrait for Migration {
                 &[
                     T("uscc"),
                     T("list_type"),
-                    T("listed_on"),
+                    P("listed_on", true),
                     To("listed_reason"),
-                    To("removed_on"),
+                    P("removed_on", false),
                     To("removed_reason"),
                     T("authority"),
                 ],
@@ -254,8 +268,8 @@ impl MigrationTrait for Migration {
                     T("filing_type"),
                     T("uscc"),
                     T("title"),
-                    To("starts_on"),
-                    To("ends_on"),
+                    P("starts_on", false),
+                    P("ends_on", false),
                     To("purpose"),
                     M("amount", false),
                     To("unit"),
@@ -267,7 +281,7 @@ impl MigrationTrait for Migration {
                 &[
                     T("name"),
                     T("batch"),
-                    T("published_on"),
+                    P("published_on", true),
                     T("publisher"),
                     T("disposal"),
                     To("region_code"),
@@ -279,7 +293,7 @@ impl MigrationTrait for Migration {
                 &[
                     T("region_code"),
                     To("region_name"),
-                    T("period"),
+                    P("period", true),
                     T("period_type"),
                     T("org_type"),
                     T("indicator"),
@@ -295,7 +309,7 @@ impl MigrationTrait for Migration {
                     T("agency"),
                     T("region_code"),
                     To("region_name"),
-                    I("year"),
+                    Y("year"),
                     T("report_table"),
                     T("row_label"),
                     To("column_label"),

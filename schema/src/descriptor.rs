@@ -1483,11 +1483,22 @@ pub enum Stored {
 impl Column {
     /// The database columns this column is stored in, in order. Money is stored as fen beside the
     /// text as published (`amount`, `amount_published`); a figure as an integer in its base unit,
-    /// the base unit and the text as published (`value`, `value_unit`, `value_published`).
+    /// the base unit and the text as published (`value`, `value_unit`, `value_published`); a
+    /// year, period or date normalised, beside the cell as published where that differed
+    /// (`founded_on`, `founded_on_published`).
     pub fn stored(&self) -> Vec<(String, Stored)> {
         let k = self.key;
         match self.kind {
-            Kind::Year => vec![(k.into(), Stored::Int)],
+            Kind::Year => vec![
+                (k.into(), Stored::Int),
+                (format!("{k}_published"), Stored::Text),
+            ],
+            Kind::Period | Kind::Date => {
+                vec![
+                    (k.into(), Stored::Text),
+                    (format!("{k}_published"), Stored::Text),
+                ]
+            }
             Kind::Bool => vec![(k.into(), Stored::Bool)],
             Kind::Money => vec![
                 (k.into(), Stored::BigInt),

@@ -142,12 +142,3 @@ pub async fn list_datasets(db: &impl ConnectionTrait) -> Result<Vec<DatasetSumma
     out.sort_by_key(|d| order(&d.slug));
     Ok(out)
 }
-
-/// True when no dataset has a published release (a fresh database).
-pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
-    Ok(dataset::Entity::find()
-        .filter(dataset::Column::CurrentReleaseId.is_not_null())
-        .one(db)
-        .await?
-        .is_none())
-}

@@ -736,6 +736,56 @@ async fn xlsx_input(t: TestDb) {
     );
 }
 
+async fn dates_keep_their_text_as_published(t: TestDb) {
+    let code = schema::uscc::compose("51", "430700", "MJA00007").expect("compose");
+    let body = format!(
+        "统一社会信用代码,社会组织名称,社会组织类型,登记管理机关,登记状态,成立登记日期\n\
+         {code},常德市养老服务协会,社会团体,常德市民政局,正常,2017年6月19日\n"
+    );
+    import_csv(&t, "registry", &body).await.expect("imports");
+    let rows = t
+        .texts("SELECT founded_on, founded_on_published FROM organizations")
+        .await;
+    assert_eq!(
+        rows,
+        vec![vec![
+            Some("2017-06-19".into()),
+            Some("2017年6月19日".into())
+        ]]
+    );
+    // A canonical cell stores nothing beside itself.
+    let body = body.replace("2017年6月19日", "2017-06-19");
+    import_csv(&t, "registry", &body).await.expect("imports");
+    let rows = t
+        .texts("SELECT founded_on, founded_on_published FROM organizations WHERE release_id = 2")
+        .await;
+    assert_eq!(rows, vec![vec![Some("2017-06-19".into()), None]]);
+}
+
+async fn real_data_load_completes_missing_datasets(t: TestDb) {
+    // A load cut short after some datasets: the next load fills in the rest and keeps what is there.
+    import_csv(
+        &t,
+        "relief",
+        &format!("{RELIEF_HEAD}430700,常德市,2017,year_end,农村低保,人数,,5,人\n"),
+    )
+    .await
+    .expect("one dataset");
+    let loaded = gongkai::load_real_data(&t.db).await.expect("load the rest");
+    let slugs: Vec<&str> = loaded.iter().map(|s| s.dataset.as_str()).collect();
+    assert_eq!(
+        slugs,
+        vec!["budgets", "funds", "registry", "annual_reports"]
+    );
+    assert_eq!(t.scalar("SELECT COUNT(*) FROM relief_stats").await, 1);
+    assert!(
+        gongkai::load_real_data(&t.db)
+            .await
+            .expect("nothing left")
+            .is_empty()
+    );
+}
+
 async fn synthetic_and_real_never_mix(t: TestDb) {
     import_csv(
         &t,
@@ -816,6 +866,8 @@ both! {
     gbk_csv => gbk_csv;
     bom_and_title_row => bom_and_title_row;
     xlsx_input => xlsx_input;
+    dates_keep_their_text_as_published => dates_keep_their_text_as_published;
+    real_data_load_completes_missing_datasets => real_data_load_completes_missing_datasets;
     synthetic_and_real_never_mix => synthetic_and_real_never_mix;
     migrations_match_descriptors => migrations_match_descriptors;
 }

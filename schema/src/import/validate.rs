@@ -369,6 +369,12 @@ fn text(v: &str) -> Value {
     Value::from(v.to_string())
 }
 
+/// The cell as published, stored beside a normalised date, period or year only where it differs
+/// (`2017年6月19日` beside `2017-06-19`; nothing beside a cell that was already canonical).
+fn as_published(raw: &str, canonical: &str) -> Value {
+    Value::from((raw != canonical).then(|| raw.to_string()))
+}
+
 fn opt_text(v: Option<String>) -> Value {
     Value::from(v)
 }
@@ -545,7 +551,14 @@ impl Validator {
                     );
                 }
                 match col.kind {
-                    Kind::Year => values.push(Value::Int(None)),
+                    Kind::Year => {
+                        values.push(Value::Int(None));
+                        values.push(Value::String(None));
+                    }
+                    Kind::Period | Kind::Date => {
+                        values.push(Value::String(None));
+                        values.push(Value::String(None));
+                    }
                     Kind::Bool => values.push(Value::Bool(None)),
                     Kind::Money => {
                         values.push(Value::BigInt(None));
@@ -590,34 +603,36 @@ impl Validator {
                 }
                 Kind::Year => match normalize::year(raw_value) {
                     Ok(y) => {
-                        texts.insert(col.key, y.to_string());
+                        let canonical = y.to_string();
                         values.push(Value::from(y));
+                        values.push(as_published(raw_value, &canonical));
+                        texts.insert(col.key, canonical);
                     }
                     Err(e) => {
                         bad(self, "invalid_year", e);
                         values.push(Value::Int(None));
-                    }
-                },
-                Kind::Period => match normalize::period(raw_value) {
-                    Ok(p) => {
-                        texts.insert(col.key, p.clone());
-                        values.push(text(&p));
-                    }
-                    Err(e) => {
-                        bad(self, "invalid_period", e);
                         values.push(Value::String(None));
                     }
                 },
-                Kind::Date => match normalize::date(raw_value) {
-                    Ok(d) => {
-                        texts.insert(col.key, d.clone());
-                        values.push(text(&d));
+                Kind::Period | Kind::Date => {
+                    let (parsed, code) = if col.kind == Kind::Period {
+                        (normalize::period(raw_value), "invalid_period")
+                    } else {
+                        (normalize::date(raw_value), "invalid_date")
+                    };
+                    match parsed {
+                        Ok(p) => {
+                            values.push(text(&p));
+                            values.push(as_published(raw_value, &p));
+                            texts.insert(col.key, p);
+                        }
+                        Err(e) => {
+                            bad(self, code, e);
+                            values.push(Value::String(None));
+                            values.push(Value::String(None));
+                        }
                     }
-                    Err(e) => {
-                        bad(self, "invalid_date", e);
-                        values.push(Value::String(None));
-                    }
-                },
+                }
                 Kind::Money | Kind::Quantity => {
                     let unit_idx = unit_col_for(col.key);
                     let unit_cell = unit_idx.map(|u| cell(map.own[u])).unwrap_or("");
