@@ -36,11 +36,43 @@ pub struct TestDb {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// Whether the PostgreSQL server answers, asked once per test binary: a TCP probe first (a
+/// refused port fails at once instead of waiting out the pool's retries), then a real connection.
 async fn postgres_reachable() -> bool {
-    match sea_orm::Database::connect(postgres_admin_url()).await {
-        Ok(db) => db.ping().await.is_ok(),
-        Err(_) => false,
-    }
+    static REACHABLE: tokio::sync::OnceCell<bool> = tokio::sync::OnceCell::const_new();
+    *REACHABLE
+        .get_or_init(|| async {
+            let url = postgres_admin_url();
+            let authority = url
+                .split("://")
+                .nth(1)
+                .unwrap_or("")
+                .split('/')
+                .next()
+                .unwrap_or("");
+            let host_port = authority.rsplit('@').next().unwrap_or("");
+            let addr = if host_port.contains(':') {
+                host_port.to_string()
+            } else {
+                format!("{host_port}:5432")
+            };
+            let probe = std::net::ToSocketAddrs::to_socket_addrs(&addr)
+                .ok()
+                .and_then(|mut a| a.next())
+                .map(|a| {
+                    std::net::TcpStream::connect_timeout(&a, std::time::Duration::from_secs(2))
+                        .is_ok()
+                })
+                .unwrap_or(false);
+            if !probe {
+                return false;
+            }
+            match sea_orm::Database::connect(url).await {
+                Ok(db) => db.ping().await.is_ok(),
+                Err(_) => false,
+            }
+        })
+        .await
 }
 
 impl TestDb {
@@ -71,7 +103,7 @@ impl TestDb {
                         );
                     }
                     say(&format!(
-                        "SKIPPED (PostgreSQL not reachable at {}): this PostgreSQL test did not run",
+                        "\nSKIPPED (PostgreSQL not reachable at {}): this PostgreSQL test did not run",
                         postgres_admin_url()
                     ));
                     return None;
