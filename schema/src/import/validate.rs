@@ -54,6 +54,16 @@ pub struct HeaderMap {
 }
 
 impl HeaderMap {
+    /// The header as written for the column with this key (or the descriptor's header).
+    pub fn header_for(&self, key: &str) -> String {
+        self.table
+            .columns
+            .iter()
+            .position(|c| c.key == key)
+            .map(|i| self.header_of(i))
+            .unwrap_or_else(|| key.to_string())
+    }
+
     /// The header as written for an own column.
     pub fn header_of(&self, own_idx: usize) -> String {
         self.own[own_idx]
@@ -882,14 +892,7 @@ impl Validator {
         source: u32,
     ) {
         let row_no = raw.row_no;
-        let hdr = |key: &str| -> String {
-            table
-                .columns
-                .iter()
-                .position(|c| c.key == key)
-                .map(|i| map.header_of(i))
-                .unwrap_or_else(|| key.to_string())
-        };
+        let hdr = |key: &str| map.header_for(key);
         let t = |k: &str| texts.get(k).map(String::as_str);
 
         // Amounts and figures may not be negative, except in an adjusted budget.
@@ -1092,15 +1095,7 @@ impl Validator {
         texts: &HashMap<&'static str, String>,
         amounts: &HashMap<&'static str, (i64, Measure)>,
     ) {
-        let table = map.table;
-        let hdr = |key: &str| {
-            table
-                .columns
-                .iter()
-                .position(|c| c.key == key)
-                .map(|i| map.header_of(i))
-                .unwrap_or_default()
-        };
+        let hdr = |key: &str| map.header_for(key);
         let (Some(tab), Some(row_label)) = (texts.get("report_table"), texts.get("row_label"))
         else {
             return;
@@ -1160,15 +1155,7 @@ impl Validator {
         events: &mut Vec<Event>,
         source: u32,
     ) {
-        let table = map.table;
-        let hdr = |key: &str| {
-            table
-                .columns
-                .iter()
-                .position(|c| c.key == key)
-                .map(|i| map.header_of(i))
-                .unwrap_or_default()
-        };
+        let hdr = |key: &str| map.header_for(key);
         let t = |k: &str| texts.get(k).cloned();
         let (Some(name), Some(level), Some(year)) = (t("fund_name"), t("level"), t("fiscal_year"))
         else {
