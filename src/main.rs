@@ -83,6 +83,8 @@ enum Command {
     Datasets,
     /// Print the import formats (every table's columns) as Markdown.
     Formats,
+    /// Print the OpenAPI document of the HTTP API (committed as openapi.json).
+    Openapi,
 }
 
 fn progress_bar() -> (ProgressBar, import::ProgressFn) {
@@ -199,6 +201,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 started.elapsed().as_secs_f64(),
                 out_dir.display()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Openapi => {
+            print!("{}", api::openapi_json());
             Ok(ExitCode::SUCCESS)
         }
         Command::Formats => {

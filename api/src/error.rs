@@ -70,13 +70,24 @@ impl From<sea_orm::DbErr> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
-    r#type: String,
-    title: &'a str,
-    status: u16,
-    code: &'a str,
-    detail: &'a str,
+/// An error as `application/problem+json` (RFC 9457), with gongkai's stable `code`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of error.
+    #[schema(example = "https://gongkai.invalid/errors/not_found")]
+    pub r#type: String,
+    /// The HTTP reason phrase.
+    #[schema(example = "Not Found")]
+    pub title: String,
+    /// The HTTP status.
+    #[schema(example = 404)]
+    pub status: u16,
+    /// Stable error code, the same in REST and GraphQL.
+    #[schema(example = "not_found")]
+    pub code: String,
+    /// What went wrong, in words safe to show.
+    #[schema(example = "no dataset named “x”")]
+    pub detail: String,
 }
 
 impl IntoResponse for ApiError {
@@ -84,10 +95,10 @@ impl IntoResponse for ApiError {
         let status = self.code.status();
         let body = Problem {
             r#type: format!("https://gongkai.invalid/errors/{}", self.code.as_str()),
-            title: status.canonical_reason().unwrap_or("error"),
+            title: status.canonical_reason().unwrap_or("error").to_string(),
             status: status.as_u16(),
-            code: self.code.as_str(),
-            detail: &self.message,
+            code: self.code.as_str().to_string(),
+            detail: self.message,
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
         (

@@ -142,3 +142,163 @@ pub async fn list_datasets(db: &impl ConnectionTrait) -> Result<Vec<DatasetSumma
     out.sort_by_key(|d| order(&d.slug));
     Ok(out)
 }
+
+/// One field of a dataset's data dictionary.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldView {
+    /// The table the field belongs to, e.g. `organizations`.
+    pub table: String,
+    pub position: i32,
+    pub key: String,
+    /// The Chinese header departments write.
+    pub header: String,
+    pub kind: String,
+    pub base_unit: Option<String>,
+    pub required: bool,
+    pub allowed_values: Vec<String>,
+    pub description_zh: String,
+    pub description_en: String,
+}
+
+/// A release in a dataset's public history (drafts are not public).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ReleaseHistoryView {
+    pub id: i64,
+    pub version: i32,
+    /// `published` (the current one) or `superseded`.
+    pub state: String,
+    pub synthetic: bool,
+    pub row_count: i64,
+    pub row_counts: serde_json::Value,
+    /// The imported files: name, table, format, bytes, sha256, rows.
+    pub files: serde_json::Value,
+    pub created_at: String,
+    pub published_at: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Everything public about one dataset: catalog metadata, the current release, the release
+/// history, the data dictionary and the sources of the current release.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DatasetDetail {
+    pub slug: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub description_zh: String,
+    pub description_en: String,
+    pub theme: String,
+    pub publisher: String,
+    pub index_number: String,
+    pub document_number: Option<String>,
+    pub issued_on: Option<String>,
+    pub validity: String,
+    pub superseded_by: Option<String>,
+    pub update_frequency: String,
+    pub temporal_coverage: Option<String>,
+    pub spatial_coverage: Option<String>,
+    pub licence: String,
+    pub contact: String,
+    pub keywords: Vec<String>,
+    pub synthetic: bool,
+    pub updated_at: String,
+    pub row_count: i64,
+    pub release: Option<ReleaseView>,
+    pub releases: Vec<ReleaseHistoryView>,
+    pub dictionary: Vec<FieldView>,
+    pub sources: Vec<SourceView>,
+}
+
+/// One dataset with everything public about it, or None for an unknown slug.
+pub async fn dataset_detail(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Option<DatasetDetail>, DbErr> {
+    use crate::entity::dictionary_field;
+    let Some(d) = dataset::Entity::find_by_id(slug.to_string())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let current = current_release(db, slug).await?;
+    let sources = match &current {
+        Some(r) => release_sources(db, r.id).await?,
+        None => Vec::new(),
+    };
+    let releases = release::Entity::find()
+        .filter(release::Column::Dataset.eq(slug))
+        .filter(release::Column::State.is_in(["published", "superseded"]))
+        .order_by_desc(release::Column::Version)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| ReleaseHistoryView {
+            id: r.id,
+            version: r.version,
+            state: r.state,
+            synthetic: r.synthetic,
+            row_count: r.row_count,
+            row_counts: serde_json::from_str(&r.row_counts).unwrap_or(serde_json::Value::Null),
+            files: serde_json::from_str(&r.files).unwrap_or(serde_json::Value::Null),
+            created_at: r.created_at,
+            published_at: r.published_at,
+            note: r.note,
+        })
+        .collect();
+    let dictionary = dictionary_field::Entity::find()
+        .filter(dictionary_field::Column::Dataset.eq(slug))
+        .order_by_asc(dictionary_field::Column::TableName)
+        .order_by_asc(dictionary_field::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| FieldView {
+            table: f.table_name,
+            position: f.position,
+            key: f.key,
+            header: f.header,
+            kind: f.kind,
+            base_unit: f.base_unit,
+            required: f.required,
+            allowed_values: f
+                .allowed_values
+                .and_then(|v| serde_json::from_str(&v).ok())
+                .unwrap_or_default(),
+            description_zh: f.description_zh,
+            description_en: f.description_en,
+        })
+        .collect();
+    Ok(Some(DatasetDetail {
+        row_count: current.as_ref().map(|r| r.row_count).unwrap_or(0),
+        release: current.map(|r| ReleaseView {
+            id: r.id,
+            version: r.version,
+            published_at: r.published_at,
+            row_count: r.row_count,
+            row_counts: serde_json::from_str(&r.row_counts).unwrap_or(serde_json::Value::Null),
+        }),
+        keywords: serde_json::from_str(&d.keywords).unwrap_or_default(),
+        slug: d.slug,
+        title_zh: d.title_zh,
+        title_en: d.title_en,
+        description_zh: d.description_zh,
+        description_en: d.description_en,
+        theme: d.theme,
+        publisher: d.publisher,
+        index_number: d.index_number,
+        document_number: d.document_number,
+        issued_on: d.issued_on,
+        validity: d.validity,
+        superseded_by: d.superseded_by,
+        update_frequency: d.update_frequency,
+        temporal_coverage: d.temporal_coverage,
+        spatial_coverage: d.spatial_coverage,
+        licence: d.licence,
+        contact: d.contact,
+        synthetic: d.synthetic,
+        updated_at: d.updated_at,
+        releases,
+        dictionary,
+        sources,
+    }))
+}

@@ -82,3 +82,43 @@ fn readme_commands_are_what_ci_runs() {
     assert!(readme.contains("cargo test --workspace"));
     assert!(ci.contains("cargo test --workspace"));
 }
+
+/// `openapi.json` is generated from the router itself; regenerate with
+/// `cargo run -- openapi > openapi.json`.
+#[test]
+fn openapi_json_is_current() {
+    let committed =
+        std::fs::read_to_string(tests::repo_root().join("openapi.json")).unwrap_or_default();
+    assert!(
+        committed == api::openapi_json(),
+        "openapi.json is out of date: run `cargo run -- openapi > openapi.json`"
+    );
+}
+
+/// Every operation and every schema property of the API is documented.
+#[test]
+fn every_operation_and_field_is_documented() {
+    let spec: serde_json::Value = serde_json::from_str(&api::openapi_json()).expect("json");
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            let has_text = op
+                .get("description")
+                .or(op.get("summary"))
+                .and_then(|d| d.as_str())
+                .is_some_and(|d| !d.is_empty());
+            assert!(has_text, "{method} {path} has no description");
+        }
+    }
+    for (name, schema) in spec["components"]["schemas"].as_object().expect("schemas") {
+        for (field, prop) in schema["properties"].as_object().into_iter().flatten() {
+            let doc = prop
+                .get("description")
+                .and_then(|d| d.as_str())
+                .is_some_and(|d| !d.is_empty())
+                || prop.get("allOf").is_some()
+                || prop.get("oneOf").is_some()
+                || prop.get("$ref").is_some();
+            assert!(doc, "{name}.{field} has no description");
+        }
+    }
+}

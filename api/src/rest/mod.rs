@@ -1,0 +1,4 @@
+//! REST handlers. Each one extracts, calls `schema::query`, maps to a view, and responds.
+
+pub mod datasets;
+pub mod health;

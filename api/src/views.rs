@@ -1,0 +1,358 @@
+//! The wire format of the REST API: every field documented, with an example. Views are built
+//! from `schema::query` results; handlers never shape data themselves.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A source document behind the figures of a release.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Source {
+    /// Stable id of the source.
+    #[schema(example = 7)]
+    pub id: i64,
+    /// Title of the document.
+    #[schema(example = "常德市民政局2017年度政府信息公开工作报告")]
+    pub title: String,
+    /// Where the document was read, when known.
+    #[schema(example = "https://mzj.changde.gov.cn/zwgk/public/6617352/3635895181.html")]
+    pub url: Option<String>,
+    /// Publisher and date as written in the source.
+    #[schema(example = "常德市民政局 2018-03-16")]
+    pub publisher_date: Option<String>,
+    /// Document number (文号), when the source has one.
+    #[schema(example = "国办公开办函〔2021〕30号")]
+    pub document_number: Option<String>,
+    /// A: official government site; B: mainstream media or research institute; C: reprint or no
+    /// URL (check against the original); S: synthetic.
+    #[schema(example = "A")]
+    pub grade: Option<String>,
+    /// Rows of the release that cite this source.
+    #[schema(example = 18)]
+    pub rows: i64,
+}
+
+impl From<schema::query::SourceView> for Source {
+    fn from(s: schema::query::SourceView) -> Self {
+        Source {
+            id: s.id,
+            title: s.title,
+            url: s.url,
+            publisher_date: s.publisher_date,
+            document_number: s.document_number,
+            grade: s.grade,
+            rows: s.rows,
+        }
+    }
+}
+
+/// The release a dataset currently publishes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Release {
+    /// Release id.
+    #[schema(example = 3)]
+    pub id: i64,
+    /// Version number within the dataset, from 1.
+    #[schema(example = 1)]
+    pub version: i32,
+    /// When it was published (UTC, RFC 3339).
+    #[schema(example = "2026-11-22T12:00:00Z")]
+    pub published_at: Option<String>,
+    /// Rows in the release.
+    #[schema(example = 215)]
+    pub row_count: i64,
+    /// Rows per table.
+    #[schema(value_type = Object, example = json!({"relief.stats": 215}))]
+    pub row_counts: serde_json::Value,
+}
+
+impl From<schema::query::ReleaseView> for Release {
+    fn from(r: schema::query::ReleaseView) -> Self {
+        Release {
+            id: r.id,
+            version: r.version,
+            published_at: r.published_at,
+            row_count: r.row_count,
+            row_counts: r.row_counts,
+        }
+    }
+}
+
+/// A dataset in the catalog list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatasetSummary {
+    /// Stable identifier used in every URL.
+    #[schema(example = "relief")]
+    pub slug: String,
+    /// Title in Simplified Chinese.
+    #[schema(example = "社会救助统计")]
+    pub title_zh: String,
+    /// Title in English.
+    #[schema(example = "Social-assistance statistics")]
+    pub title_en: String,
+    /// Theme.
+    #[schema(example = "social-assistance")]
+    pub theme: String,
+    /// Publisher (发布机构).
+    #[schema(example = "gongkai 民政公开数据目录（汇编自各级民政部门公开文件）")]
+    pub publisher: String,
+    /// Index number (索引号).
+    #[schema(example = "GK-MZ-03-relief")]
+    pub index_number: String,
+    /// Validity (效力状态): 有效 or 废止.
+    #[schema(example = "有效")]
+    pub validity: String,
+    /// True for generated data used in scale tests.
+    #[schema(example = false)]
+    pub synthetic: bool,
+    /// Rows in the current published release (0 when nothing is published).
+    #[schema(example = 215)]
+    pub row_count: i64,
+    /// The current published release.
+    pub release: Option<Release>,
+    /// Sources of the current release, most cited first.
+    pub sources: Vec<Source>,
+}
+
+impl From<schema::query::DatasetSummary> for DatasetSummary {
+    fn from(d: schema::query::DatasetSummary) -> Self {
+        DatasetSummary {
+            slug: d.slug,
+            title_zh: d.title_zh,
+            title_en: d.title_en,
+            theme: d.theme,
+            publisher: d.publisher,
+            index_number: d.index_number,
+            validity: d.validity,
+            synthetic: d.synthetic,
+            row_count: d.row_count,
+            release: d.release.map(Into::into),
+            sources: d.sources.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// The catalog: every dataset.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatasetList {
+    /// Datasets in catalog order.
+    pub datasets: Vec<DatasetSummary>,
+}
+
+/// One field of the data dictionary.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Field {
+    /// Table of the dataset the field belongs to.
+    #[schema(example = "stats")]
+    pub table: String,
+    /// Position in the table's import format.
+    #[schema(example = 7)]
+    pub position: i32,
+    /// Machine name.
+    #[schema(example = "value")]
+    pub key: String,
+    /// Header as departments write it.
+    #[schema(example = "数值")]
+    pub header: String,
+    /// text, region_code, year, period, date, money_fen, figure, unit, uscc, boolean or enum.
+    #[schema(example = "figure")]
+    pub kind: String,
+    /// Unit the value is stored in, for money and figures.
+    #[schema(example = "分")]
+    pub base_unit: Option<String>,
+    /// Whether every row must have it.
+    #[schema(example = true)]
+    pub required: bool,
+    /// Allowed values of an enumerated field.
+    #[schema(example = json!(["户数", "人数"]))]
+    pub allowed_values: Vec<String>,
+    /// Description in Chinese.
+    #[schema(example = "数值，按单位换算为整数；原文照录")]
+    pub description_zh: String,
+    /// Description in English.
+    #[schema(example = "Value, normalised to an integer in the base unit")]
+    pub description_en: String,
+}
+
+/// A release in the public history of a dataset.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReleaseHistoryEntry {
+    /// Release id.
+    #[schema(example = 3)]
+    pub id: i64,
+    /// Version number within the dataset.
+    #[schema(example = 1)]
+    pub version: i32,
+    /// `published` (current) or `superseded`.
+    #[schema(example = "published")]
+    pub state: String,
+    /// True for generated data.
+    #[schema(example = false)]
+    pub synthetic: bool,
+    /// Rows in the release.
+    #[schema(example = 215)]
+    pub row_count: i64,
+    /// Rows per table.
+    #[schema(value_type = Object, example = json!({"relief.stats": 215}))]
+    pub row_counts: serde_json::Value,
+    /// The imported files with format, size, SHA-256 and rows.
+    #[schema(value_type = Vec<Object>, example = json!([{"name": "stats.csv", "table": "relief.stats", "format": "csv (UTF-8)", "bytes": 91234, "sha256": "9f…", "rows": 215}]))]
+    pub files: serde_json::Value,
+    /// When the import created it (UTC).
+    #[schema(example = "2026-11-22T12:00:00Z")]
+    pub created_at: String,
+    /// When it was published (UTC).
+    #[schema(example = "2026-11-22T12:00:00Z")]
+    pub published_at: Option<String>,
+    /// A note given on import.
+    #[schema(example = "data/real（项目附带的真实公开数据）")]
+    pub note: Option<String>,
+}
+
+/// Everything public about one dataset.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatasetDetail {
+    /// Stable identifier.
+    #[schema(example = "relief")]
+    pub slug: String,
+    /// Title in Simplified Chinese.
+    #[schema(example = "社会救助统计")]
+    pub title_zh: String,
+    /// Title in English.
+    #[schema(example = "Social-assistance statistics")]
+    pub title_en: String,
+    /// Description in Simplified Chinese.
+    #[schema(example = "城乡低保、特困人员救助供养、临时救助、医疗救助等的户数、人数……")]
+    pub description_zh: String,
+    /// Description in English.
+    #[schema(example = "Households, persons, person-times, standards …")]
+    pub description_en: String,
+    /// Theme.
+    #[schema(example = "social-assistance")]
+    pub theme: String,
+    /// Publisher (发布机构).
+    #[schema(example = "gongkai 民政公开数据目录（汇编自各级民政部门公开文件）")]
+    pub publisher: String,
+    /// Index number (索引号).
+    #[schema(example = "GK-MZ-03-relief")]
+    pub index_number: String,
+    /// Document number (文号) of the document that orders the disclosure, if any.
+    #[schema(example = "国办公开办函〔2021〕30号")]
+    pub document_number: Option<String>,
+    /// Issue date (发文日期) of that document.
+    #[schema(example = "2021-09-26")]
+    pub issued_on: Option<String>,
+    /// Validity (效力状态): 有效 or 废止.
+    #[schema(example = "有效")]
+    pub validity: String,
+    /// The dataset that supersedes this one, when 废止.
+    #[schema(example = json!(null))]
+    pub superseded_by: Option<String>,
+    /// Update frequency.
+    #[schema(example = "monthly")]
+    pub update_frequency: String,
+    /// Temporal coverage.
+    #[schema(example = json!(null))]
+    pub temporal_coverage: Option<String>,
+    /// Spatial coverage.
+    #[schema(example = "中国")]
+    pub spatial_coverage: Option<String>,
+    /// Licence.
+    #[schema(example = "政府信息公开数据；汇编部分 CC BY 4.0")]
+    pub licence: String,
+    /// Contact point.
+    #[schema(example = "gongkai 维护者（内容纠错通道见各数据集页面）")]
+    pub contact: String,
+    /// Keywords.
+    #[schema(example = json!(["低保", "特困"]))]
+    pub keywords: Vec<String>,
+    /// True for generated data.
+    #[schema(example = false)]
+    pub synthetic: bool,
+    /// When the catalog entry last changed (UTC).
+    #[schema(example = "2026-11-22T12:00:00Z")]
+    pub updated_at: String,
+    /// Rows in the current published release.
+    #[schema(example = 215)]
+    pub row_count: i64,
+    /// The current published release.
+    pub release: Option<Release>,
+    /// Public release history, newest first.
+    pub releases: Vec<ReleaseHistoryEntry>,
+    /// The data dictionary of every table of the dataset.
+    pub dictionary: Vec<Field>,
+    /// Sources of the current release, most cited first.
+    pub sources: Vec<Source>,
+}
+
+impl From<schema::query::DatasetDetail> for DatasetDetail {
+    fn from(d: schema::query::DatasetDetail) -> Self {
+        DatasetDetail {
+            slug: d.slug,
+            title_zh: d.title_zh,
+            title_en: d.title_en,
+            description_zh: d.description_zh,
+            description_en: d.description_en,
+            theme: d.theme,
+            publisher: d.publisher,
+            index_number: d.index_number,
+            document_number: d.document_number,
+            issued_on: d.issued_on,
+            validity: d.validity,
+            superseded_by: d.superseded_by,
+            update_frequency: d.update_frequency,
+            temporal_coverage: d.temporal_coverage,
+            spatial_coverage: d.spatial_coverage,
+            licence: d.licence,
+            contact: d.contact,
+            keywords: d.keywords,
+            synthetic: d.synthetic,
+            updated_at: d.updated_at,
+            row_count: d.row_count,
+            release: d.release.map(Into::into),
+            releases: d
+                .releases
+                .into_iter()
+                .map(|r| ReleaseHistoryEntry {
+                    id: r.id,
+                    version: r.version,
+                    state: r.state,
+                    synthetic: r.synthetic,
+                    row_count: r.row_count,
+                    row_counts: r.row_counts,
+                    files: r.files,
+                    created_at: r.created_at,
+                    published_at: r.published_at,
+                    note: r.note,
+                })
+                .collect(),
+            dictionary: d
+                .dictionary
+                .into_iter()
+                .map(|f| Field {
+                    table: f.table,
+                    position: f.position,
+                    key: f.key,
+                    header: f.header,
+                    kind: f.kind,
+                    base_unit: f.base_unit,
+                    required: f.required,
+                    allowed_values: f.allowed_values,
+                    description_zh: f.description_zh,
+                    description_en: f.description_en,
+                })
+                .collect(),
+            sources: d.sources.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// The answer of `GET /healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` when the answer is 200.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    /// The database behind this server: `sqlite` or `postgres`.
+    #[schema(example = "sqlite")]
+    pub database: &'static str,
+}
