@@ -31,6 +31,18 @@ pub struct ReleaseView {
     pub row_counts: serde_json::Value,
 }
 
+impl From<release::Model> for ReleaseView {
+    fn from(r: release::Model) -> Self {
+        ReleaseView {
+            id: r.id,
+            version: r.version,
+            published_at: r.published_at,
+            row_count: r.row_count,
+            row_counts: serde_json::from_str(&r.row_counts).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
 /// A dataset in the catalog list.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct DatasetSummary {
@@ -121,13 +133,7 @@ pub async fn list_datasets(db: &impl ConnectionTrait) -> Result<Vec<DatasetSumma
         };
         out.push(DatasetSummary {
             row_count: rel.as_ref().map(|r| r.row_count).unwrap_or(0),
-            release: rel.map(|r| ReleaseView {
-                id: r.id,
-                version: r.version,
-                published_at: r.published_at,
-                row_count: r.row_count,
-                row_counts: serde_json::from_str(&r.row_counts).unwrap_or(serde_json::Value::Null),
-            }),
+            release: rel.map(ReleaseView::from),
             slug: d.slug,
             title_zh: d.title_zh,
             title_en: d.title_en,
@@ -270,13 +276,7 @@ pub async fn dataset_detail(
         .collect();
     Ok(Some(DatasetDetail {
         row_count: current.as_ref().map(|r| r.row_count).unwrap_or(0),
-        release: current.map(|r| ReleaseView {
-            id: r.id,
-            version: r.version,
-            published_at: r.published_at,
-            row_count: r.row_count,
-            row_counts: serde_json::from_str(&r.row_counts).unwrap_or(serde_json::Value::Null),
-        }),
+        release: current.map(ReleaseView::from),
         keywords: serde_json::from_str(&d.keywords).unwrap_or_default(),
         slug: d.slug,
         title_zh: d.title_zh,
