@@ -51,6 +51,11 @@ pub struct HeaderMap {
     pub extra: Vec<(usize, String)>,
     /// Headers as written, per file column.
     pub headers: Vec<String>,
+    /// Position of the table in [`descriptor::TABLES`].
+    pub table_idx: usize,
+    /// Where each descriptor column's first stored value sits in a parsed row's values
+    /// (after `fund_id` for fund lines); computed once per file, not per row.
+    pub value_pos: Vec<usize>,
 }
 
 impl HeaderMap {
@@ -125,6 +130,12 @@ fn try_map(table: &'static Table, row: &RawRow) -> (HeaderMap, Vec<&'static str>
         .filter(|(c, o)| c.required && o.is_none())
         .map(|(c, _)| c.header)
         .collect();
+    let mut value_pos = Vec::with_capacity(table.columns.len());
+    let mut pos = usize::from(table.db_table == "fund_lines");
+    for c in table.columns {
+        value_pos.push(pos);
+        pos += c.stored().len();
+    }
     let map = HeaderMap {
         table,
         header_row: row.row_no,
@@ -133,6 +144,8 @@ fn try_map(table: &'static Table, row: &RawRow) -> (HeaderMap, Vec<&'static str>
         unit_hint,
         extra,
         headers: row.cells.iter().map(|c| c.trim().to_string()).collect(),
+        table_idx: descriptor::table_index(table),
+        value_pos,
     };
     (map, missing, matched)
 }
@@ -503,7 +516,7 @@ impl Validator {
     /// (new sources, new funds) to send before it.
     pub fn row(&mut self, map: &HeaderMap, raw: &RawRow) -> (Option<ParsedRow>, Vec<Event>) {
         let table = map.table;
-        let table_idx = descriptor::table_index(table);
+        let table_idx = map.table_idx;
         let errors_before = self.issues.len();
         let row_no = raw.row_no;
         let cell = |idx: Option<usize>| -> &str {
@@ -746,14 +759,8 @@ impl Validator {
             }
         }
         // Unit columns hold the unit as published, wherever it was written.
-        let offset = usize::from(table.db_table == "fund_lines");
         for (u, unit) in resolved_units {
-            let pos = offset
-                + table.columns[..u]
-                    .iter()
-                    .map(|c| c.stored().len())
-                    .sum::<usize>();
-            values[pos] = text(&unit);
+            values[map.value_pos[u]] = text(&unit);
         }
 
         // Source of the row.
@@ -1043,13 +1050,9 @@ impl Validator {
                         } else {
                             reg
                         };
-                        let pos = table
-                            .columns
-                            .iter()
-                            .take_while(|c| c.key != "region_code")
-                            .map(|c| c.stored().len())
-                            .sum::<usize>();
-                        values[pos] = text(derived);
+                        if let Some(i) = table.columns.iter().position(|c| c.key == "region_code") {
+                            values[map.value_pos[i]] = text(derived);
+                        }
                     }
                 }
                 not_future(self, "founded_on");
