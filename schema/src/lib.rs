@@ -10,6 +10,7 @@ pub mod entity;
 pub mod import;
 pub mod normalize;
 pub mod query;
+pub mod records;
 pub mod region;
 pub mod report_format;
 pub mod store;
