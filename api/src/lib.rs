@@ -27,6 +27,13 @@ pub struct AppState {
     pub db: DatabaseConnection,
 }
 
+impl AppState {
+    /// The state of a server reading `db`.
+    pub fn new(db: DatabaseConnection) -> Self {
+        AppState { db }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -34,8 +41,19 @@ pub struct AppState {
         description = "Open data of Chinese civil-affairs departments: budgets and final accounts, special subsidy funds, social-assistance statistics, the social-organization registry and disclosure annual reports. Every figure carries its source and its text as published; money is exact (fen).",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
+    components(schemas(
+        views::Money,
+        views::Figure,
+        views::RecordSource,
+        views::Totals,
+        views::TotalsGroup,
+        views::TotalsSum,
+        views::Release,
+        error::Problem
+    )),
     tags(
         (name = "datasets", description = "The catalog of datasets and their metadata"),
+        (name = "records", description = "The rows of every dataset: filtered lists with cursor pages and exact totals, group-by totals, and uncapped downloads"),
         (name = "service", description = "Health of the service")
     )
 )]
@@ -43,9 +61,12 @@ struct ApiDoc;
 
 /// The documented routes, before they are split into a router and its OpenAPI document.
 fn documented() -> OpenApiRouter<AppState> {
-    let v1 = OpenApiRouter::new()
+    let mut v1 = OpenApiRouter::new()
         .routes(routes!(rest::datasets::list))
         .routes(routes!(rest::datasets::show));
+    for r in rest::records_doc::routes() {
+        v1 = v1.routes(r);
+    }
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(rest::health::healthz))
         .nest("/api/v1", v1)

@@ -356,3 +356,101 @@ pub struct Health {
     #[schema(example = "sqlite")]
     pub database: &'static str,
 }
+
+/// An amount of money, exact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Money {
+    /// The amount in fen (分), an integer.
+    #[schema(example = 2452662)]
+    pub fen: i64,
+    /// The same amount in yuan as an exact decimal string.
+    #[schema(example = "24526.62")]
+    pub yuan: String,
+    /// The amount as the source published it, unit included.
+    #[schema(example = "2.452662万元")]
+    pub published: Option<String>,
+}
+
+/// A figure in its base unit, with its text as published.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Figure {
+    /// The value as an integer in the base unit.
+    #[schema(example = 222200)]
+    pub value: i64,
+    /// The base unit: persons, households, person_times, fen, yuan_per_person_month, bp (0.01%) ….
+    #[schema(example = "persons")]
+    pub unit: String,
+    /// The figure as the source published it.
+    #[schema(example = "22.22万人")]
+    pub published: String,
+}
+
+/// The source of a row.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordSource {
+    /// Source id (see the dataset's sources).
+    #[schema(example = 7)]
+    pub id: i64,
+    /// Title of the source document.
+    #[schema(example = "2021年民政事业发展统计公报")]
+    pub title: Option<String>,
+    /// Where the document was read.
+    #[schema(example = "https://www.mca.gov.cn/")]
+    pub url: Option<String>,
+}
+
+/// An exact sum in one group.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotalsSum {
+    /// The summed column.
+    #[schema(example = "value")]
+    pub measure: String,
+    /// `fen` for money, else the figure's base unit.
+    #[schema(example = "persons")]
+    pub unit: String,
+    /// The exact sum as a decimal integer string (it may exceed 64 bits).
+    #[schema(example = "3518000")]
+    pub total: String,
+    /// For money: the sum in yuan as an exact decimal string.
+    #[schema(example = json!(null))]
+    pub yuan: Option<String>,
+    /// Rows with a value for this column.
+    #[schema(example = 31)]
+    pub count: i64,
+}
+
+/// One group of a totals answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotalsGroup {
+    /// The group's value of each dimension (and of each figure's unit).
+    #[schema(example = json!({"region_code.province": "110000", "value_unit": "persons"}))]
+    pub key: std::collections::BTreeMap<String, serde_json::Value>,
+    /// Rows behind the sums.
+    #[schema(example = 12)]
+    pub rows: i64,
+    /// One exact sum per summed column.
+    pub sums: Vec<TotalsSum>,
+}
+
+/// Group-by totals of a resource.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Totals {
+    /// The resource.
+    #[schema(example = "relief-stats")]
+    pub resource: String,
+    /// Its dataset.
+    #[schema(example = "relief")]
+    pub dataset: String,
+    /// The published release summed (null when nothing is published).
+    pub release: Option<Release>,
+    /// The dimensions, then each figure's unit.
+    #[schema(example = json!(["region_code.province", "value_unit"]))]
+    pub group_by: Vec<String>,
+    /// More groups exist than were returned.
+    #[schema(example = false)]
+    pub truncated: bool,
+    /// The groups, in dimension order.
+    pub groups: Vec<TotalsGroup>,
+    /// Totals of the whole selection (per unit).
+    pub overall: Vec<TotalsGroup>,
+}

@@ -4,7 +4,54 @@
 //! table. A resource's public columns come from its descriptor, so the REST API, the downloads,
 //! the Frictionless data package, GraphQL and the static catalog all show the same fields.
 
+pub mod aggregate;
+pub mod export;
+pub mod filter;
+pub mod list;
+pub mod view;
+
+pub use filter::{Filter, FilterDef, FilterOp, ParamType, parse_params};
+pub use list::{Cell, Cursor, ListRequest, Page, Row, Sort, list};
+
+use sea_orm::DbErr;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr};
+
 use crate::descriptor::{self, Kind, Stored, Table};
+
+/// Why a record query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// A parameter the caller gave is unknown or has a bad value.
+    #[error("{parameter}: {message}")]
+    InvalidParameter { parameter: String, message: String },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Escape `%`, `_` and `\` for a LIKE pattern with `\` as escape.
+pub(crate) fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Organizations whose name or business scope contains the query, or whose credit code starts
+/// with it.
+pub(crate) fn search_condition(_release_id: i64, q: &str) -> Expr {
+    let q = crate::normalize::fold(q);
+    let contains = format!("%{}%", like_escape(&q));
+    let col = |n: &str| Expr::col(Alias::new(n));
+    col("name")
+        .like(LikeExpr::new(contains.clone()).escape('\\'))
+        .or(col("business_scope").like(LikeExpr::new(contains).escape('\\')))
+        .or(col("uscc")
+            .like(LikeExpr::new(format!("{}%", like_escape(&q.to_uppercase()))).escape('\\')))
+}
 
 /// What a public column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,8 +93,20 @@ pub struct Resource {
 
 /// The derived table of funds: one row per fund, built on import from its allocation lines.
 pub const FUND_COLUMNS: &[(&str, Stored, bool, &str, &str)] = &[
-    ("fund_name", Stored::Text, true, "资金名称", "Name of the fund"),
-    ("level", Stored::Text, true, "资金层级", "Level (中央/省/市/县)"),
+    (
+        "fund_name",
+        Stored::Text,
+        true,
+        "资金名称",
+        "Name of the fund",
+    ),
+    (
+        "level",
+        Stored::Text,
+        true,
+        "资金层级",
+        "Level (中央/省/市/县)",
+    ),
     (
         "allocating_body",
         Stored::Text,
@@ -63,8 +122,20 @@ pub const FUND_COLUMNS: &[(&str, Stored, bool, &str, &str)] = &[
         "文号",
         "Document number of the allocation",
     ),
-    ("principle", Stored::Text, false, "分配原则", "Allocation principle"),
-    ("total", Stored::BigInt, false, "资金总额（分）", "Total of the fund in fen"),
+    (
+        "principle",
+        Stored::Text,
+        false,
+        "分配原则",
+        "Allocation principle",
+    ),
+    (
+        "total",
+        Stored::BigInt,
+        false,
+        "资金总额（分）",
+        "Total of the fund in fen",
+    ),
     (
         "total_published",
         Stored::Text,
@@ -434,4 +505,76 @@ mod tests {
         let stored = r.descriptor.expect("descriptor").stored_columns();
         assert_eq!(names.len(), stored.len() + 1 + 1 + 5);
     }
+}
+
+/// An organization with everything the registry publishes about it.
+#[derive(Debug, Clone)]
+pub struct OrganizationDetail {
+    pub release: crate::query::ReleaseView,
+    pub organization: Row,
+    /// The related tables (inspections, evaluations, penalties, credit listings, charity
+    /// filings), each with its rows for this organization in import order.
+    pub related: Vec<(&'static Resource, Vec<Row>)>,
+    pub sources: std::collections::HashMap<i64, crate::query::SourceView>,
+}
+
+/// The tables that refer to an organization by its credit code.
+pub const ORGANIZATION_RELATED: &[&str] = &[
+    "inspections",
+    "evaluations",
+    "penalties",
+    "credit-listings",
+    "charity-filings",
+];
+
+/// Most related rows returned per table (the downloads have them all).
+pub const RELATED_LIMIT: u64 = 1000;
+
+/// One organization by credit code, with its inspections, evaluations, penalties, credit listings
+/// and charity filings, in the registry's current release.
+pub async fn organization(
+    db: &impl sea_orm::ConnectionTrait,
+    uscc: &str,
+) -> Result<Option<OrganizationDetail>, QueryError> {
+    let Some(orgs) = resource("organizations") else {
+        return Ok(None);
+    };
+    let Some(release) = crate::query::current_release(db, orgs.dataset).await? else {
+        return Ok(None);
+    };
+    let by_code = [Filter::TextIn("uscc".into(), vec![uscc.to_string()])];
+    let sort = Sort::by_id();
+    let columns = orgs.stored_columns();
+    let scan = list::Scan {
+        resource: orgs,
+        columns: &columns,
+        release_id: release.id,
+        filters: &by_code,
+        sort: &sort,
+    };
+    let mut found = list::fetch(db, &scan, None, 1).await?;
+    let Some(organization) = found.pop() else {
+        return Ok(None);
+    };
+    let mut related = Vec::new();
+    for path in ORGANIZATION_RELATED {
+        let Some(r) = resource(path) else { continue };
+        let columns = r.stored_columns();
+        let scan = list::Scan {
+            resource: r,
+            columns: &columns,
+            release_id: release.id,
+            filters: &by_code,
+            sort: &sort,
+        };
+        let rows = list::fetch(db, &scan, None, RELATED_LIMIT).await?;
+        related.push((r, rows));
+    }
+    let sources = list::sources_by_id(db, release.id).await?;
+    Ok(Some(OrganizationDetail {
+        release: release.into(),
+        organization,
+        related,
+        sources,
+    }))
 }

@@ -2,3 +2,5 @@
 
 pub mod datasets;
 pub mod health;
+pub mod records;
+pub mod records_doc;

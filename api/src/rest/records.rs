@@ -1,0 +1,614 @@
+//! Record resources: lists with typed filters, cursor pages and exact totals; group-by totals;
+//! downloads (CSV, XLSX, JSON, NDJSON) streamed with no cap; an organization with its registry
+//! history. One generic handler per kind serves every resource of `schema::records::RESOURCES`;
+//! `super::records_doc` documents each route from the same descriptors.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use schema::query::{SourceView, current_release};
+use schema::records::aggregate::{self, Totals};
+use schema::records::export::{CsvEncoder, Format, JsonEncoder, XlsxEncoder};
+use schema::records::list::{Scan, cursor_after, fetch, sources_by_id};
+use schema::records::view::{fields, money_mask, record_json};
+use schema::records::{Cursor, Filter, ListRequest, QueryError, Resource, Row, Sort, parse_params};
+use serde_json::{Value, json};
+use sha2::Digest;
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorCode};
+use crate::views::Release;
+
+/// Query parameters as given, in order (filters may repeat).
+pub type Params = Vec<(String, String)>;
+
+/// Rows per page unless `limit` says otherwise.
+pub const DEFAULT_LIMIT: u64 = 20;
+/// Most rows per page (downloads have no cap).
+pub const MAX_LIMIT: u64 = 1000;
+/// Rows fetched per batch while streaming a download.
+const BATCH: u64 = 2000;
+
+impl From<QueryError> for ApiError {
+    fn from(e: QueryError) -> Self {
+        match e {
+            QueryError::InvalidParameter { parameter, message } => ApiError::new(
+                ErrorCode::InvalidParameter,
+                format!("{parameter}: {message}"),
+            ),
+            QueryError::Db(e) => e.into(),
+        }
+    }
+}
+
+fn invalid(parameter: &str, message: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidParameter,
+        format!("{parameter}: {message}"),
+    )
+}
+
+/// Paging, sorting and format parameters.
+struct Options {
+    limit: Option<u64>,
+    cursor: Option<String>,
+    sort: Sort,
+    format: Option<Format>,
+    bom: bool,
+}
+
+fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn parse_options(resource: &Resource, params: &Params) -> Result<Options, ApiError> {
+    let limit = match param(params, "limit") {
+        None => None,
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(n) if n >= 1 => Some(n),
+            _ => return Err(invalid("limit", format!("“{v}” is not a positive integer"))),
+        },
+    };
+    let sort = match param(params, "sort") {
+        None => Sort::by_id(),
+        Some(s) => Sort::parse(resource, s.trim())?,
+    };
+    let format =
+        match param(params, "format") {
+            None => None,
+            Some(f) => Some(Format::from_extension(f.trim()).ok_or_else(|| {
+                invalid("format", format!("“{f}” is not csv, xlsx, json or ndjson"))
+            })?),
+        };
+    let bom = match param(params, "bom") {
+        None => true,
+        Some("true" | "1" | "yes") => true,
+        Some("false" | "0" | "no") => false,
+        Some(v) => return Err(invalid("bom", format!("“{v}” is not true or false"))),
+    };
+    Ok(Options {
+        limit,
+        cursor: param(params, "cursor").map(str::to_string),
+        sort,
+        format,
+        bom,
+    })
+}
+
+/// The `?…` of a link to the next page: the request's parameters with the new cursor.
+fn next_query(params: &Params, cursor: &str) -> String {
+    let mut s = url_encode_pairs(
+        params
+            .iter()
+            .filter(|(k, _)| k != "cursor")
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    if !s.is_empty() {
+        s.push('&');
+    }
+    s.push_str("cursor=");
+    s.push_str(cursor);
+    s
+}
+
+fn url_encode_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    pairs
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `GET /api/v1/{resource}`: a page of records, or the whole selection as a download when
+/// `format` is given.
+pub async fn list(
+    resource: &'static Resource,
+    s: AppState,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let opts = parse_options(resource, &params)?;
+    let filters = parse_params(resource, &params)?;
+    if let Some(format) = opts.format {
+        return download(resource, s, filters, opts, format, &params).await;
+    }
+    let limit = opts.limit.unwrap_or(DEFAULT_LIMIT);
+    if limit > MAX_LIMIT {
+        return Err(invalid(
+            "limit",
+            format!("at most {MAX_LIMIT} per page; the downloads (.csv, .json …) have no cap"),
+        ));
+    }
+    let cursor = match &opts.cursor {
+        Some(c) => Some(Cursor::decode(c, &opts.sort)?),
+        None => None,
+    };
+    let page = schema::records::list(
+        &s.db,
+        resource,
+        &ListRequest {
+            filters,
+            sort: opts.sort,
+            limit,
+            cursor,
+        },
+    )
+    .await?;
+    let f = fields(resource, &page.columns);
+    let items: Vec<Value> = page
+        .rows
+        .iter()
+        .map(|r| record_json(&f, r, &page.sources))
+        .collect();
+    let next = page
+        .next_cursor
+        .as_ref()
+        .map(|c| format!("/api/v1/{}?{}", resource.path, next_query(&params, c)));
+    let body = json!({
+        "resource": resource.path,
+        "dataset": resource.dataset,
+        "release": page.release.map(Release::from),
+        "total": page.total,
+        "limit": limit,
+        "sort": page.sort.spec(),
+        "next_cursor": page.next_cursor,
+        "next": next,
+        "items": items,
+    });
+    let mut resp = Json(body).into_response();
+    if let Some(next) = next
+        && let Ok(v) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\""))
+    {
+        resp.headers_mut().insert(header::LINK, v);
+    }
+    Ok(resp)
+}
+
+/// `GET /api/v1/{resource}.{csv,xlsx,json,ndjson}`.
+pub async fn download_as(
+    resource: &'static Resource,
+    format: Format,
+    s: AppState,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let opts = parse_options(resource, &params)?;
+    if opts.cursor.is_some() {
+        return Err(invalid(
+            "cursor",
+            "downloads are whole; use the list endpoint to page",
+        ));
+    }
+    let filters = parse_params(resource, &params)?;
+    download(resource, s, filters, opts, format, &params).await
+}
+
+/// `GET /api/v1/datasets/{slug}/{file}`: a whole table of a dataset, e.g. `organizations.csv`
+/// (the files a data package lists).
+pub async fn dataset_file(
+    State(s): State<AppState>,
+    Path((slug, file)): Path<(String, String)>,
+    Query(params): Query<Params>,
+) -> Result<Response, ApiError> {
+    let not_found = || {
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!("dataset “{slug}” has no file “{file}”"),
+        )
+    };
+    let (stem, ext) = file.rsplit_once('.').ok_or_else(not_found)?;
+    let format = Format::from_extension(ext).ok_or_else(not_found)?;
+    let resource = schema::records::resource(stem)
+        .filter(|r| r.dataset == slug)
+        .ok_or_else(not_found)?;
+    if let Some((k, _)) = params.iter().find(|(k, _)| k != "bom") {
+        return Err(invalid(
+            k,
+            "whole-table files take only bom; filter on /api/v1/{resource}",
+        ));
+    }
+    let opts = parse_options(resource, &params)?;
+    download(resource, s, Vec::new(), opts, format, &params).await
+}
+
+fn etag(release_id: i64, format: Format, params: &Params, path: &str) -> String {
+    let mut h = sha2::Sha256::new();
+    h.update(path.as_bytes());
+    h.update(format.extension().as_bytes());
+    for (k, v) in params {
+        h.update(k.as_bytes());
+        h.update([0]);
+        h.update(v.as_bytes());
+        h.update([0]);
+    }
+    let digest = h.finalize();
+    format!("\"r{release_id}-{}\"", hex::encode(&digest[..8]))
+}
+
+/// Stream the whole selection in a format. Rows are read in batches along the sort order and
+/// encoded as they come, so memory stays flat whatever the size; there is no cap.
+async fn download(
+    resource: &'static Resource,
+    s: AppState,
+    filters: Vec<Filter>,
+    opts: Options,
+    format: Format,
+    params: &Params,
+) -> Result<Response, ApiError> {
+    let release = current_release(&s.db, resource.dataset).await?;
+    let (release_id, version) = release
+        .as_ref()
+        .map(|r| (r.id, r.version))
+        .unwrap_or((0, 0));
+    let sources = match &release {
+        Some(r) => sources_by_id(&s.db, r.id).await?,
+        None => HashMap::new(),
+    };
+    let filename = format!(
+        "{}-{}-release-{version}.{}",
+        resource.dataset,
+        resource.path,
+        format.extension()
+    );
+    let job = Job {
+        db: s.db.clone(),
+        resource,
+        release_id: release.as_ref().map(|r| r.id),
+        filters,
+        sort: opts.sort,
+        cap: opts.limit,
+        sources,
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(2);
+    match format {
+        Format::Csv | Format::Json | Format::Ndjson => {
+            let bom = opts.bom;
+            tokio::spawn(async move {
+                if let Err(e) = job.stream_text(format, bom, &tx).await {
+                    tracing::error!(error = %e, "download failed");
+                    let _ = tx.send(Err(std::io::Error::other("download failed"))).await;
+                }
+            });
+        }
+        Format::Xlsx => {
+            let handle = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = job.write_xlsx(&handle, &tx) {
+                    tracing::error!(error = %e, "download failed");
+                    let _ = tx.blocking_send(Err(std::io::Error::other("download failed")));
+                }
+            });
+        }
+    }
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    let disposition = format!("attachment; filename=\"{filename}\"; filename*=UTF-8''{filename}");
+    let mut resp = Response::new(Body::from_stream(stream));
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.media_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&etag(release_id, format, params, resource.path)) {
+        h.insert(header::ETAG, v);
+    }
+    Ok(resp)
+}
+
+/// A download in progress.
+struct Job {
+    db: sea_orm::DatabaseConnection,
+    resource: &'static Resource,
+    release_id: Option<i64>,
+    filters: Vec<Filter>,
+    sort: Sort,
+    cap: Option<u64>,
+    sources: HashMap<i64, SourceView>,
+}
+
+type Tx = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
+
+impl Job {
+    /// The next batch after `after`, or an empty one at the end.
+    async fn batch(
+        &self,
+        columns: &[schema::records::StoredColumn],
+        after: Option<&Cursor>,
+        sent: u64,
+    ) -> Result<Vec<Row>, QueryError> {
+        let Some(release_id) = self.release_id else {
+            return Ok(Vec::new());
+        };
+        let n = match self.cap {
+            Some(cap) => BATCH.min(cap.saturating_sub(sent)),
+            None => BATCH,
+        };
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let scan = Scan {
+            resource: self.resource,
+            columns,
+            release_id,
+            filters: &self.filters,
+            sort: &self.sort,
+        };
+        fetch(&self.db, &scan, after, n).await
+    }
+
+    async fn stream_text(&self, format: Format, bom: bool, tx: &Tx) -> Result<(), QueryError> {
+        let columns = self.resource.stored_columns();
+        enum Enc {
+            Csv(CsvEncoder),
+            Json(JsonEncoder),
+        }
+        let mut enc = match format {
+            Format::Csv => Enc::Csv(CsvEncoder::new(
+                &self.resource.flat_columns(),
+                money_mask(self.resource, &columns),
+                bom,
+            )),
+            _ => Enc::Json(JsonEncoder::new(
+                fields(self.resource, &columns),
+                format == Format::Ndjson,
+            )),
+        };
+        let mut after: Option<Cursor> = None;
+        let mut sent = 0u64;
+        loop {
+            let rows = self.batch(&columns, after.as_ref(), sent).await?;
+            let Some(last) = rows.last() else { break };
+            after = Some(cursor_after(&self.sort, &columns, last));
+            sent += rows.len() as u64;
+            let bytes = match &mut enc {
+                Enc::Csv(e) => {
+                    e.rows(&rows, &self.sources);
+                    e.take()
+                }
+                Enc::Json(e) => {
+                    e.rows(&rows, &self.sources);
+                    e.take()
+                }
+            };
+            if tx.send(Ok(Bytes::from(bytes))).await.is_err() {
+                return Ok(()); // the client went away
+            }
+        }
+        let tail = match enc {
+            Enc::Csv(mut e) => e.take(),
+            Enc::Json(e) => e.finish(),
+        };
+        let _ = tx.send(Ok(Bytes::from(tail))).await;
+        Ok(())
+    }
+
+    fn write_xlsx(&self, rt: &tokio::runtime::Handle, tx: &Tx) -> Result<(), anyhow_like::Error> {
+        use std::io::{Read, Seek};
+        let columns = self.resource.stored_columns();
+        let dir = tempfile::tempdir()?;
+        let mut enc = XlsxEncoder::new(
+            &self.resource.flat_columns(),
+            money_mask(self.resource, &columns),
+            dir.path(),
+        )?;
+        let mut after: Option<Cursor> = None;
+        let mut sent = 0u64;
+        loop {
+            let rows = rt.block_on(self.batch(&columns, after.as_ref(), sent))?;
+            let Some(last) = rows.last() else { break };
+            after = Some(cursor_after(&self.sort, &columns, last));
+            sent += rows.len() as u64;
+            enc.rows(&rows, &self.sources)?;
+            if tx.is_closed() {
+                return Ok(());
+            }
+        }
+        let mut file = tempfile::tempfile_in(dir.path())?;
+        enc.finish(&mut file)?;
+        file.rewind()?;
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            if tx
+                .blocking_send(Ok(Bytes::copy_from_slice(&buf[..n])))
+                .is_err()
+            {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Errors of the XLSX writer, collapsed for the log.
+mod anyhow_like {
+    #[derive(Debug, thiserror::Error)]
+    pub enum Error {
+        #[error(transparent)]
+        Io(#[from] std::io::Error),
+        #[error(transparent)]
+        Xlsx(#[from] rust_xlsxwriter::XlsxError),
+        #[error(transparent)]
+        Query(#[from] schema::records::QueryError),
+    }
+}
+
+/// `GET /api/v1/{resource}/totals`: exact sums grouped by the requested dimensions.
+pub async fn totals(
+    resource: &'static Resource,
+    s: AppState,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let mut limit = 1000u64;
+    let mut group_by = String::new();
+    let mut rest: Params = Vec::new();
+    for (k, v) in &params {
+        match k.as_str() {
+            "group_by" => group_by = v.clone(),
+            "limit" => {
+                limit = match v.trim().parse::<u64>() {
+                    Ok(n) if (1..=10_000).contains(&n) => n,
+                    _ => return Err(invalid("limit", format!("“{v}” is not 1 to 10000"))),
+                }
+            }
+            "sort" | "cursor" | "format" | "bom" => {
+                return Err(invalid(k, "not a parameter of totals"));
+            }
+            _ => rest.push((k.clone(), v.clone())),
+        }
+    }
+    let dims = aggregate::parse_group_by(resource, &group_by)?;
+    let filters = parse_params(resource, &rest)?;
+    let t = aggregate::totals(&s.db, resource, &filters, &dims, limit).await?;
+    let overall = aggregate::totals(&s.db, resource, &filters, &[], 1000).await?;
+    Ok(Json(totals_json(resource, t, overall)))
+}
+
+fn sums_json(sums: &[aggregate::Sum]) -> Value {
+    Value::Array(
+        sums.iter()
+            .map(|s| {
+                let yuan = (s.unit == "fen").then(|| yuan_of(s.total));
+                json!({
+                    "measure": s.measure,
+                    "unit": s.unit,
+                    "total": s.total.to_string(),
+                    "yuan": yuan,
+                    "count": s.count,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Exact yuan of a fen total that may exceed 64 bits.
+fn yuan_of(fen: i128) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let a = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", a / 100, a % 100)
+}
+
+fn totals_json(resource: &Resource, t: Totals, overall: Totals) -> Value {
+    let groups: Vec<Value> = t
+        .groups
+        .iter()
+        .map(|g| {
+            let key: serde_json::Map<String, Value> = t
+                .group_by
+                .iter()
+                .zip(&g.key)
+                .map(|(d, c)| (d.clone(), c.to_json()))
+                .collect();
+            json!({"key": key, "rows": g.rows, "sums": sums_json(&g.sums)})
+        })
+        .collect();
+    let overall: Vec<Value> = overall
+        .groups
+        .iter()
+        .map(|g| {
+            let key: serde_json::Map<String, Value> = overall
+                .group_by
+                .iter()
+                .zip(&g.key)
+                .map(|(d, c)| (d.clone(), c.to_json()))
+                .collect();
+            json!({"key": key, "rows": g.rows, "sums": sums_json(&g.sums)})
+        })
+        .collect();
+    json!({
+        "resource": resource.path,
+        "dataset": resource.dataset,
+        "release": t.release.map(Release::from),
+        "group_by": t.group_by,
+        "truncated": t.truncated,
+        "groups": groups,
+        "overall": overall,
+    })
+}
+
+/// `GET /api/v1/organizations/{uscc}`.
+pub async fn organization(
+    State(s): State<AppState>,
+    Path(uscc): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let code = uscc.trim().to_uppercase();
+    let not_found = || {
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!("no organization with credit code “{uscc}”"),
+        )
+    };
+    let d = schema::records::organization(&s.db, &code)
+        .await?
+        .ok_or_else(not_found)?;
+    let Some(orgs) = schema::records::resource("organizations") else {
+        return Err(not_found());
+    };
+    let mut body = serde_json::Map::new();
+    body.insert(
+        "release".into(),
+        serde_json::to_value(Release::from(d.release)).unwrap_or(Value::Null),
+    );
+    body.insert(
+        "organization".into(),
+        record_json(
+            &fields(orgs, &orgs.stored_columns()),
+            &d.organization,
+            &d.sources,
+        ),
+    );
+    for (r, rows) in &d.related {
+        let f = fields(r, &r.stored_columns());
+        body.insert(
+            r.path.replace('-', "_"),
+            Value::Array(
+                rows.iter()
+                    .map(|row| record_json(&f, row, &d.sources))
+                    .collect(),
+            ),
+        );
+    }
+    Ok(Json(Value::Object(body)))
+}

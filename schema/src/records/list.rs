@@ -1,0 +1,439 @@
+//! Listing records: filters, a stable sort, cursor pages and exact totals, all inside the
+//! dataset's current published release. Downloads walk the same pages to the end.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, QueryResult};
+use serde_json::json;
+
+use super::filter::{Filter, condition};
+use super::{QueryError, Resource, StoredColumn};
+use crate::descriptor::Stored;
+use crate::query::{ReleaseView, SourceView, current_release, release_sources};
+
+/// One stored value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Null,
+    Text(String),
+    Int(i64),
+    Bool(bool),
+}
+
+impl Cell {
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Cell::Null => serde_json::Value::Null,
+            Cell::Text(s) => json!(s),
+            Cell::Int(i) => json!(i),
+            Cell::Bool(b) => json!(b),
+        }
+    }
+
+    fn from_json(v: &serde_json::Value) -> Option<Cell> {
+        Some(match v {
+            serde_json::Value::Null => Cell::Null,
+            serde_json::Value::String(s) => Cell::Text(s.clone()),
+            serde_json::Value::Number(n) => Cell::Int(n.as_i64()?),
+            serde_json::Value::Bool(b) => Cell::Bool(*b),
+            _ => return None,
+        })
+    }
+}
+
+/// One record as stored: its id, the resource's stored columns in order, and its provenance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub id: i64,
+    pub cells: Vec<Cell>,
+    pub source_id: i64,
+    pub row_no: i64,
+    /// Columns of the imported file outside the format, as JSON text.
+    pub extra: Option<String>,
+}
+
+/// The order of a list: one column, ascending or descending, then the id in the same direction
+/// (so the order is total and pages are stable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sort {
+    pub column: String,
+    pub descending: bool,
+    stored: Stored,
+    nullable: bool,
+}
+
+impl Sort {
+    /// Import order (by id).
+    pub fn by_id() -> Sort {
+        Sort {
+            column: "id".into(),
+            descending: false,
+            stored: Stored::BigInt,
+            nullable: false,
+        }
+    }
+
+    /// `name` or `-name` (descending). Sortable: `id`, `row_no` and every column that has a
+    /// filter of its own (not the `_published` texts).
+    pub fn parse(resource: &Resource, s: &str) -> Result<Sort, QueryError> {
+        let (descending, name) = match s.strip_prefix('-') {
+            Some(n) => (true, n),
+            None => (false, s),
+        };
+        if name == "id" || name == "row_no" {
+            return Ok(Sort {
+                column: name.into(),
+                descending,
+                stored: Stored::BigInt,
+                nullable: false,
+            });
+        }
+        let cols = resource.stored_columns();
+        match cols.iter().find(|c| c.name == name && sortable(c)) {
+            Some(c) if c.stored != Stored::Bool => Ok(Sort {
+                column: c.name.clone(),
+                descending,
+                stored: c.stored,
+                nullable: !c.required,
+            }),
+            _ => Err(QueryError::InvalidParameter {
+                parameter: "sort".into(),
+                message: format!(
+                    "cannot sort by “{name}”; sortable: {}",
+                    Self::sortable(resource).join(", ")
+                ),
+            }),
+        }
+    }
+
+    /// The columns a resource can be sorted by.
+    pub fn sortable(resource: &Resource) -> Vec<String> {
+        let mut out = vec!["id".to_string(), "row_no".to_string()];
+        out.extend(
+            resource
+                .stored_columns()
+                .into_iter()
+                .filter(|c| sortable(c) && c.stored != Stored::Bool)
+                .map(|c| c.name),
+        );
+        out
+    }
+
+    /// The text form, as written in `?sort=`.
+    pub fn spec(&self) -> String {
+        format!("{}{}", if self.descending { "-" } else { "" }, self.column)
+    }
+
+    /// The expression sorted on: the column, with NULL mapped below every value so that keyset
+    /// comparisons hold.
+    fn expr(&self) -> Expr {
+        let c = Expr::col(Alias::new(&self.column));
+        if !self.nullable {
+            return c;
+        }
+        match self.stored {
+            Stored::Text => Func::coalesce([c, Expr::val("")]).into(),
+            _ => Func::coalesce([c, Expr::val(i64::MIN)]).into(),
+        }
+    }
+
+    fn null_value(&self) -> Cell {
+        match self.stored {
+            Stored::Text => Cell::Text(String::new()),
+            _ => Cell::Int(i64::MIN),
+        }
+    }
+}
+
+/// A column that can be sorted on: a value of its own (not a `_published` text), not free text.
+fn sortable(c: &StoredColumn) -> bool {
+    (c.name == c.key || c.name == "fund_id") && !super::filter::FREE_TEXT.contains(&c.name.as_str())
+}
+
+/// Where a page ends: the sort value and id of its last row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub sort: String,
+    pub value: Cell,
+    pub id: i64,
+}
+
+impl Cursor {
+    /// Opaque text for `?cursor=`.
+    pub fn encode(&self) -> String {
+        hex::encode(json!([self.sort, self.value.to_json(), self.id]).to_string())
+    }
+
+    pub fn decode(s: &str, sort: &Sort) -> Result<Cursor, QueryError> {
+        let bad = |m: &str| QueryError::InvalidParameter {
+            parameter: "cursor".into(),
+            message: m.into(),
+        };
+        let bytes = hex::decode(s).map_err(|_| bad("not a cursor from this API"))?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|_| bad("not a cursor from this API"))?;
+        let (Some(spec), Some(value), Some(id)) = (
+            v.get(0).and_then(|x| x.as_str()),
+            v.get(1).and_then(Cell::from_json),
+            v.get(2).and_then(|x| x.as_i64()),
+        ) else {
+            return Err(bad("not a cursor from this API"));
+        };
+        if spec != sort.spec() {
+            return Err(bad(&format!(
+                "this cursor belongs to sort={spec}, not sort={}",
+                sort.spec()
+            )));
+        }
+        Ok(Cursor {
+            sort: spec.into(),
+            value,
+            id,
+        })
+    }
+}
+
+/// A page of records.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The release the rows belong to (`None`: nothing is published yet).
+    pub release: Option<ReleaseView>,
+    pub columns: Vec<StoredColumn>,
+    pub rows: Vec<Row>,
+    /// Rows matching the filters in the whole release.
+    pub total: i64,
+    /// Present when more rows follow.
+    pub next_cursor: Option<String>,
+    pub sort: Sort,
+    /// The sources the rows cite, by id.
+    pub sources: HashMap<i64, SourceView>,
+}
+
+/// What to list.
+#[derive(Debug, Clone)]
+pub struct ListRequest {
+    pub filters: Vec<Filter>,
+    pub sort: Sort,
+    pub limit: u64,
+    pub cursor: Option<Cursor>,
+}
+
+fn cell_json_value(c: &Cell) -> sea_orm::Value {
+    match c {
+        Cell::Null => sea_orm::Value::String(None),
+        Cell::Text(s) => s.clone().into(),
+        Cell::Int(i) => (*i).into(),
+        Cell::Bool(b) => (*b).into(),
+    }
+}
+
+fn select(resource: &Resource, columns: &[StoredColumn]) -> SelectStatement {
+    let mut q = Query::select();
+    q.column(Alias::new("id"));
+    for c in columns {
+        q.column(Alias::new(&c.name));
+    }
+    q.columns([
+        Alias::new("source_id"),
+        Alias::new("row_no"),
+        Alias::new("extra"),
+    ])
+    .from(Alias::new(resource.db_table));
+    q
+}
+
+pub(crate) fn get_int(r: &QueryResult, i: usize) -> Result<Option<i64>, sea_orm::DbErr> {
+    r.try_get_by_index::<Option<i64>>(i).or_else(|_| {
+        r.try_get_by_index::<Option<i32>>(i)
+            .map(|v| v.map(i64::from))
+    })
+}
+
+fn decode(r: &QueryResult, columns: &[StoredColumn]) -> Result<Row, sea_orm::DbErr> {
+    let id = get_int(r, 0)?.unwrap_or_default();
+    let mut cells = Vec::with_capacity(columns.len());
+    for (i, c) in columns.iter().enumerate() {
+        let i = i + 1;
+        let cell = match c.stored {
+            Stored::Text => r.try_get_by_index::<Option<String>>(i)?.map(Cell::Text),
+            Stored::Int | Stored::BigInt => get_int(r, i)?.map(Cell::Int),
+            Stored::Bool => r
+                .try_get_by_index::<Option<bool>>(i)
+                .or_else(|_| get_int(r, i).map(|v| v.map(|v| v != 0)))?
+                .map(Cell::Bool),
+        };
+        cells.push(cell.unwrap_or(Cell::Null));
+    }
+    let n = columns.len();
+    Ok(Row {
+        id,
+        cells,
+        source_id: get_int(r, n + 1)?.unwrap_or_default(),
+        row_no: get_int(r, n + 2)?.unwrap_or_default(),
+        extra: r.try_get_by_index::<Option<String>>(n + 3)?,
+    })
+}
+
+/// What a scan reads: rows of one resource in one release matching filters, in an order.
+#[derive(Debug, Clone, Copy)]
+pub struct Scan<'a> {
+    pub resource: &'a Resource,
+    /// The resource's stored columns (`Resource::stored_columns`).
+    pub columns: &'a [StoredColumn],
+    pub release_id: i64,
+    pub filters: &'a [Filter],
+    pub sort: &'a Sort,
+}
+
+/// Rows of a scan after the cursor, in the sort order, at most `limit`.
+pub async fn fetch(
+    db: &impl ConnectionTrait,
+    scan: &Scan<'_>,
+    after: Option<&Cursor>,
+    limit: u64,
+) -> Result<Vec<Row>, QueryError> {
+    let Scan {
+        resource,
+        columns,
+        release_id,
+        filters,
+        sort,
+    } = *scan;
+    let mut q = select(resource, columns);
+    let mut cond = condition(release_id, filters);
+    if let Some(c) = after {
+        let v = match &c.value {
+            Cell::Null => cell_json_value(&sort.null_value()),
+            other => cell_json_value(other),
+        };
+        let id = Expr::col(Alias::new("id"));
+        let keyset = if sort.column == "id" {
+            if sort.descending {
+                Condition::all().add(id.lt(c.id))
+            } else {
+                Condition::all().add(id.gt(c.id))
+            }
+        } else if sort.descending {
+            Condition::any()
+                .add(sort.expr().lt(v.clone()))
+                .add(sort.expr().eq(v).and(id.lt(c.id)))
+        } else {
+            Condition::any()
+                .add(sort.expr().gt(v.clone()))
+                .add(sort.expr().eq(v).and(id.gt(c.id)))
+        };
+        cond = cond.add(keyset);
+    }
+    let order = if sort.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    q.cond_where(cond);
+    if sort.column != "id" {
+        q.order_by_expr(sort.expr(), order.clone());
+    }
+    q.order_by(Alias::new("id"), order).limit(limit);
+    let stmt = db.get_database_backend().build(&q);
+    let rows = db.query_all_raw(stmt).await?;
+    rows.iter()
+        .map(|r| decode(r, columns))
+        .collect::<Result<_, _>>()
+        .map_err(Into::into)
+}
+
+/// Rows of one release matching the filters, exactly.
+pub async fn count(
+    db: &impl ConnectionTrait,
+    resource: &Resource,
+    release_id: i64,
+    filters: &[Filter],
+) -> Result<i64, QueryError> {
+    let q = Query::select()
+        .expr(Expr::col(Alias::new("id")).count())
+        .from(Alias::new(resource.db_table))
+        .cond_where(condition(release_id, filters))
+        .to_owned();
+    let stmt = db.get_database_backend().build(&q);
+    let row = db.query_one_raw(stmt).await?;
+    Ok(match row {
+        Some(r) => get_int(&r, 0)?.unwrap_or(0),
+        None => 0,
+    })
+}
+
+/// The cursor after a row, for a sort.
+pub fn cursor_after(sort: &Sort, columns: &[StoredColumn], row: &Row) -> Cursor {
+    let value = match sort.column.as_str() {
+        "id" => Cell::Int(row.id),
+        "row_no" => Cell::Int(row.row_no),
+        name => columns
+            .iter()
+            .position(|c| c.name == name)
+            .and_then(|i| row.cells.get(i).cloned())
+            .unwrap_or(Cell::Null),
+    };
+    Cursor {
+        sort: sort.spec(),
+        value,
+        id: row.id,
+    }
+}
+
+/// The sources of a release by id.
+pub async fn sources_by_id(
+    db: &impl ConnectionTrait,
+    release_id: i64,
+) -> Result<HashMap<i64, SourceView>, QueryError> {
+    Ok(release_sources(db, release_id)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect())
+}
+
+/// One page of a resource in its dataset's current release, with the exact total.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    resource: &Resource,
+    req: &ListRequest,
+) -> Result<Page, QueryError> {
+    let columns = resource.stored_columns();
+    let Some(release) = current_release(db, resource.dataset).await? else {
+        return Ok(Page {
+            release: None,
+            columns,
+            rows: Vec::new(),
+            total: 0,
+            next_cursor: None,
+            sort: req.sort.clone(),
+            sources: HashMap::new(),
+        });
+    };
+    let scan = Scan {
+        resource,
+        columns: &columns,
+        release_id: release.id,
+        filters: &req.filters,
+        sort: &req.sort,
+    };
+    let mut rows = fetch(db, &scan, req.cursor.as_ref(), req.limit + 1).await?;
+    let more = rows.len() as u64 > req.limit;
+    rows.truncate(req.limit as usize);
+    let next_cursor = match (more, rows.last()) {
+        (true, Some(last)) => Some(cursor_after(&req.sort, &columns, last).encode()),
+        _ => None,
+    };
+    let total = count(db, resource, release.id, &req.filters).await?;
+    let sources = sources_by_id(db, release.id).await?;
+    Ok(Page {
+        release: Some(release.into()),
+        columns,
+        rows,
+        total,
+        next_cursor,
+        sort: req.sort.clone(),
+        sources,
+    })
+}
