@@ -111,11 +111,20 @@ pub struct DatasetSummary {
     pub release: Option<Release>,
     /// Sources of the current release, most cited first.
     pub sources: Vec<Source>,
+    /// Years the rows of the current release cover (their reporting periods).
+    #[schema(example = json!([2020, 2021]))]
+    pub years: Vec<i32>,
+    /// Province-level regions with rows in the current release (`000000`: national rows).
+    #[schema(example = json!(["000000", "430000"]))]
+    pub regions: Vec<String>,
 }
 
-impl From<schema::query::DatasetSummary> for DatasetSummary {
-    fn from(d: schema::query::DatasetSummary) -> Self {
+impl From<schema::query::DatasetHit> for DatasetSummary {
+    fn from(h: schema::query::DatasetHit) -> Self {
+        let d = h.summary;
         DatasetSummary {
+            years: h.coverage.years,
+            regions: h.coverage.regions,
             slug: d.slug,
             title_zh: d.title_zh,
             title_en: d.title_en,
@@ -134,8 +143,60 @@ impl From<schema::query::DatasetSummary> for DatasetSummary {
 /// The catalog: every dataset.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DatasetList {
-    /// Datasets in catalog order.
+    /// Datasets matching the query, in catalog order.
     pub datasets: Vec<DatasetSummary>,
+    /// How many datasets match.
+    #[schema(example = 5)]
+    pub total: i64,
+    /// Counts of the matching datasets by theme, publisher, year and province.
+    pub facets: Facets,
+}
+
+/// One value of a facet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FacetValue {
+    /// The value, as the list's filter takes it.
+    #[schema(example = "430000")]
+    pub value: String,
+    /// A readable name, where the value is a code.
+    #[schema(example = "湖南省")]
+    pub label: Option<String>,
+    /// Matching datasets with this value.
+    #[schema(example = 3)]
+    pub count: i64,
+}
+
+/// Facet counts over the matching datasets, most frequent first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Facets {
+    /// By theme.
+    pub theme: Vec<FacetValue>,
+    /// By publisher (发布机构).
+    pub publisher: Vec<FacetValue>,
+    /// By year covered.
+    pub year: Vec<FacetValue>,
+    /// By province covered.
+    pub region: Vec<FacetValue>,
+}
+
+impl From<schema::query::Facets> for Facets {
+    fn from(f: schema::query::Facets) -> Self {
+        let conv = |v: Vec<schema::query::FacetValue>| {
+            v.into_iter()
+                .map(|x| FacetValue {
+                    value: x.value,
+                    label: x.label,
+                    count: x.count,
+                })
+                .collect()
+        };
+        Facets {
+            theme: conv(f.theme),
+            publisher: conv(f.publisher),
+            year: conv(f.year),
+            region: conv(f.region),
+        }
+    }
 }
 
 /// One field of the data dictionary.

@@ -302,3 +302,214 @@ pub async fn dataset_detail(
         sources,
     }))
 }
+
+/// The years and provinces a release's rows cover, for the catalog's facets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    pub years: Vec<i32>,
+    /// Province-level codes (`000000` for national rows).
+    pub regions: Vec<String>,
+}
+
+/// The column that dates a row of a table (its reporting period), if it has one: the first year
+/// or period column, else the first required date.
+fn reference_period(r: &crate::records::Resource) -> Option<crate::records::StoredColumn> {
+    use crate::descriptor::Kind;
+    let cols = r.stored_columns();
+    cols.iter()
+        .find(|c| c.name == c.key && matches!(c.kind, Some(Kind::Year | Kind::Period)))
+        .or_else(|| {
+            cols.iter()
+                .find(|c| c.name == c.key && c.kind == Some(Kind::Date) && c.required)
+        })
+        .or_else(|| cols.iter().find(|c| c.name == "fiscal_year"))
+        .cloned()
+}
+
+/// The years and provinces of a published release. Releases never change once published, so
+/// the answer is kept per release id for the life of the process.
+pub async fn coverage(
+    db: &impl ConnectionTrait,
+    release: &release::Model,
+) -> Result<Coverage, DbErr> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    use std::collections::{BTreeSet, HashMap};
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<i64, Coverage>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Ok(c) = cache.lock()
+        && let Some(hit) = c.get(&release.id)
+    {
+        return Ok(hit.clone());
+    }
+    let mut years = BTreeSet::new();
+    let mut regions = BTreeSet::new();
+    for r in crate::records::resources_of(&release.dataset) {
+        let from = || {
+            let mut q = Query::select();
+            q.from(Alias::new(r.db_table))
+                .and_where(Expr::col(Alias::new("release_id")).eq(release.id))
+                .distinct();
+            q
+        };
+        if let Some(c) = reference_period(r) {
+            let mut q = from();
+            q.expr(Expr::cust(format!(
+                "substr(CAST({} AS TEXT), 1, 4)",
+                c.name
+            )));
+            for row in db
+                .query_all_raw(db.get_database_backend().build(&q))
+                .await?
+            {
+                if let Ok(Some(y)) = row.try_get_by_index::<Option<String>>(0)
+                    && let Ok(y) = y.parse::<i32>()
+                {
+                    years.insert(y);
+                }
+            }
+        }
+        for c in r.stored_columns() {
+            if c.kind != Some(crate::descriptor::Kind::Region) {
+                continue;
+            }
+            let mut q = from();
+            q.expr(Expr::cust(format!("substr({}, 1, 2)", c.name)));
+            for row in db
+                .query_all_raw(db.get_database_backend().build(&q))
+                .await?
+            {
+                if let Ok(Some(p)) = row.try_get_by_index::<Option<String>>(0) {
+                    regions.insert(format!("{p}0000"));
+                }
+            }
+        }
+    }
+    let out = Coverage {
+        years: years.into_iter().collect(),
+        regions: regions.into_iter().collect(),
+    };
+    if let Ok(mut c) = cache.lock() {
+        c.insert(release.id, out.clone());
+    }
+    Ok(out)
+}
+
+/// Filters of the dataset list. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct DatasetQuery {
+    /// Words to find in titles, descriptions and keywords (Chinese or English).
+    pub q: Option<String>,
+    pub theme: Option<String>,
+    pub publisher: Option<String>,
+    pub year: Option<i32>,
+    /// A province-level code: datasets with rows in it.
+    pub region: Option<String>,
+}
+
+/// One value of a facet and how many datasets have it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacetValue {
+    pub value: String,
+    pub label: Option<String>,
+    pub count: i64,
+}
+
+/// Counts of the matching datasets by theme, publisher, year and province.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facets {
+    pub theme: Vec<FacetValue>,
+    pub publisher: Vec<FacetValue>,
+    pub year: Vec<FacetValue>,
+    pub region: Vec<FacetValue>,
+}
+
+/// A dataset in a search: its summary and what its rows cover.
+#[derive(Debug, Clone)]
+pub struct DatasetHit {
+    pub summary: DatasetSummary,
+    pub coverage: Coverage,
+}
+
+fn text_matches(haystacks: &[&str], q: &str) -> bool {
+    let fold = |s: &str| crate::normalize::fold(s).to_lowercase();
+    let hay: Vec<String> = haystacks.iter().map(|h| fold(h)).collect();
+    fold(q)
+        .split_whitespace()
+        .all(|word| hay.iter().any(|h| h.contains(word)))
+}
+
+/// The datasets matching a query (every word of `q` in a title, description or keyword; theme,
+/// publisher, year and province exactly), with facet counts over the matches.
+pub async fn search_datasets(
+    db: &impl ConnectionTrait,
+    query: &DatasetQuery,
+) -> Result<(Vec<DatasetHit>, Facets), DbErr> {
+    let mut hits = Vec::new();
+    for summary in list_datasets(db).await? {
+        let meta = crate::catalog::dataset(&summary.slug);
+        if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
+            let mut hay: Vec<&str> = vec![&summary.title_zh, &summary.title_en];
+            if let Some(m) = meta {
+                hay.extend([m.description_zh, m.description_en]);
+                hay.extend(m.keywords.iter().copied());
+            }
+            if !text_matches(&hay, q) {
+                continue;
+            }
+        }
+        if query.theme.as_ref().is_some_and(|t| *t != summary.theme)
+            || query
+                .publisher
+                .as_ref()
+                .is_some_and(|p| *p != summary.publisher)
+        {
+            continue;
+        }
+        let coverage = match current_release(db, &summary.slug).await? {
+            Some(r) => coverage(db, &r).await?,
+            None => Coverage::default(),
+        };
+        if query.year.is_some_and(|y| !coverage.years.contains(&y))
+            || query
+                .region
+                .as_ref()
+                .is_some_and(|r| !coverage.regions.contains(r))
+        {
+            continue;
+        }
+        hits.push(DatasetHit { summary, coverage });
+    }
+    let mut facets = Facets::default();
+    let count = |list: &mut Vec<FacetValue>, value: String, label: Option<String>| match list
+        .iter_mut()
+        .find(|f| f.value == value)
+    {
+        Some(f) => f.count += 1,
+        None => list.push(FacetValue {
+            value,
+            label,
+            count: 1,
+        }),
+    };
+    for h in &hits {
+        count(&mut facets.theme, h.summary.theme.clone(), None);
+        count(&mut facets.publisher, h.summary.publisher.clone(), None);
+        for y in &h.coverage.years {
+            count(&mut facets.year, y.to_string(), None);
+        }
+        for r in &h.coverage.regions {
+            let label = crate::region::get(r).map(|x| x.name.clone());
+            count(&mut facets.region, r.clone(), label);
+        }
+    }
+    for list in [
+        &mut facets.theme,
+        &mut facets.publisher,
+        &mut facets.year,
+        &mut facets.region,
+    ] {
+        list.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+    }
+    Ok((hits, facets))
+}

@@ -512,7 +512,69 @@ async fn downloads_in_every_format(t: TestDb) {
     }
 }
 
+async fn datasets_search_and_facets(t: TestDb) {
+    gongkai::load_real_data(&t.db).await.expect("real data");
+    let base = serve(&t).await;
+    let c = reqwest::Client::new();
+    let all = get_json(&c, &format!("{base}/api/v1/datasets")).await;
+    assert_eq!(all["total"], 5);
+    let themes: i64 = all["facets"]["theme"]
+        .as_array()
+        .expect("theme facet")
+        .iter()
+        .map(|f| f["count"].as_i64().expect("count"))
+        .sum();
+    assert_eq!(themes, 5, "every dataset has one theme");
+    let hits = get_json(&c, &format!("{base}/api/v1/datasets?q=低保")).await;
+    let slugs: Vec<&str> = hits["datasets"]
+        .as_array()
+        .expect("datasets")
+        .iter()
+        .filter_map(|d| d["slug"].as_str())
+        .collect();
+    assert!(slugs.contains(&"relief"), "{slugs:?}");
+    assert!(!slugs.contains(&"budgets"), "{slugs:?}");
+    let hits = get_json(&c, &format!("{base}/api/v1/datasets?q=budget final")).await;
+    assert_eq!(hits["datasets"][0]["slug"], "budgets");
+    // Year and province facets come from the rows: every hit covers them.
+    let n = t
+        .scalar("SELECT COUNT(*) FROM relief_stats WHERE region_code LIKE '43%' AND period LIKE '2017%'")
+        .await;
+    assert!(n > 0);
+    let hits = get_json(
+        &c,
+        &format!("{base}/api/v1/datasets?region=430000&year=2017"),
+    )
+    .await;
+    let list = hits["datasets"].as_array().expect("datasets");
+    assert!(list.iter().any(|d| d["slug"] == "relief"));
+    for d in list {
+        assert!(
+            d["years"]
+                .as_array()
+                .expect("years")
+                .contains(&serde_json::json!(2017))
+        );
+        assert!(
+            d["regions"]
+                .as_array()
+                .expect("regions")
+                .contains(&serde_json::json!("430000"))
+        );
+    }
+    let region = hits["facets"]["region"].as_array().expect("regions");
+    let hunan = region
+        .iter()
+        .find(|f| f["value"] == "430000")
+        .expect("hunan");
+    assert_eq!(hunan["label"], "湖南省");
+    assert_eq!(hunan["count"].as_i64(), Some(list.len() as i64));
+    let none = get_json(&c, &format!("{base}/api/v1/datasets?theme=nope")).await;
+    assert_eq!(none["total"], 0);
+}
+
 both! {
+    datasets_search_and_facets => datasets_search_and_facets;
     pages_walk_the_whole_selection => pages_walk_the_whole_selection;
     organization_filters => organization_filters;
     budget_and_relief_filters => budget_and_relief_filters;

@@ -1,21 +1,60 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorCode, Problem};
 use crate::views::{DatasetDetail, DatasetList};
 
-/// Every dataset with its current release, row count and sources.
+/// Filters of the catalog list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Words to find in titles, descriptions and keywords (every word must occur).
+    #[param(example = "低保", min_length = 1, max_length = 100)]
+    pub q: Option<String>,
+    /// Only this theme.
+    #[param(example = "social-assistance")]
+    pub theme: Option<String>,
+    /// Only this publisher (发布机构).
+    pub publisher: Option<String>,
+    /// Only datasets with rows for this year.
+    #[param(example = 2021, minimum = 1949, maximum = 2100)]
+    pub year: Option<i32>,
+    /// Only datasets with rows in this province (a province-level code, `000000` for national rows).
+    #[param(example = "430000", pattern = "^[0-9]{2}0000$")]
+    pub region: Option<String>,
+}
+
+/// The catalog: datasets with their current release, row count, sources and coverage, searchable
+/// and faceted by theme, publisher, year and province.
 #[utoipa::path(
     get,
     path = "/datasets",
     tag = "datasets",
-    responses((status = 200, description = "The catalog", body = DatasetList))
+    params(ListParams),
+    responses(
+        (status = 200, description = "The matching datasets with facet counts", body = DatasetList),
+        (status = 400, description = "A parameter is malformed", body = Problem, content_type = "application/problem+json"),
+    )
 )]
-pub async fn list(State(s): State<AppState>) -> Result<Json<DatasetList>, ApiError> {
-    let datasets = schema::query::list_datasets(&s.db).await?;
+pub async fn list(
+    State(s): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<DatasetList>, ApiError> {
+    let query = schema::query::DatasetQuery {
+        q: p.q,
+        theme: p.theme,
+        publisher: p.publisher,
+        year: p.year,
+        region: p.region,
+    };
+    let (hits, facets) = schema::query::search_datasets(&s.db, &query).await?;
     Ok(Json(DatasetList {
-        datasets: datasets.into_iter().map(Into::into).collect(),
+        total: hits.len() as i64,
+        datasets: hits.into_iter().map(Into::into).collect(),
+        facets: facets.into(),
     }))
 }
 
