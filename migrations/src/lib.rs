@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_catalog;
 mod m20261122_000002_datasets;
+mod m20261122_000003_record_indexes;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_catalog::Migration),
             Box::new(m20261122_000002_datasets::Migration),
+            Box::new(m20261122_000003_record_indexes::Migration),
         ]
     }
 }
