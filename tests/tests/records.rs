@@ -143,10 +143,26 @@ async fn pages_walk_the_whole_selection(t: TestDb) {
     // A cursor is tied to its sort; a bad one is a 400 naming the parameter.
     let page = get_json(&c, &format!("{base}/api/v1/organizations?limit=2")).await;
     let cursor = page["next_cursor"].as_str().expect("cursor");
+    // A cursor names a page: one from another sort, or made up, names none.
     for q in [
         format!("sort=name&cursor={cursor}"),
-        "cursor=zz".to_string(),
-        "limit=0".into(),
+        "cursor=00".to_string(),
+    ] {
+        let r = c
+            .get(format!("{base}/api/v1/organizations?{q}"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), 404, "{q}");
+        let p: Value = r.json().await.expect("json");
+        assert_eq!(p["code"], "not_found");
+        assert!(
+            p["detail"].as_str().is_some_and(|d| d.contains("cursor")),
+            "{p}"
+        );
+    }
+    for q in [
+        "limit=0".to_string(),
         "limit=1001".into(),
         "nope=1".into(),
         "org_type=协会".into(),

@@ -155,8 +155,14 @@ pub async fn list(
             format!("at most {MAX_LIMIT} per page; the downloads (.csv, .json …) have no cap"),
         ));
     }
+    // A cursor names a page; one this API did not hand out (or for another sort) names none.
     let cursor = match &opts.cursor {
-        Some(c) => Some(Cursor::decode(c, &opts.sort)?),
+        Some(c) => Some(Cursor::decode(c, &opts.sort).map_err(|e| {
+            ApiError::new(
+                ErrorCode::NotFound,
+                format!("{e}; cursors come from next_cursor of a page with the same sort"),
+            )
+        })?),
         None => None,
     };
     let page = schema::records::list(

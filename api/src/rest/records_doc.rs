@@ -148,7 +148,8 @@ fn cap_param() -> utoipa::openapi::path::Parameter {
         "Stop after this many rows (default: no cap, the whole selection)",
         ObjectBuilder::new()
             .schema_type(Type::Integer)
-            .minimum(Some(1)),
+            .minimum(Some(1))
+            .maximum(Some(9_007_199_254_740_991i64)),
         Some(serde_json::json!(1000)),
     )
 }
@@ -201,8 +202,19 @@ fn record_schema(resource: &Resource) -> Schema {
         .required("id");
     for (name, shape) in fields(resource, &columns) {
         match shape {
-            FieldShape::Money { .. } => {
-                o = o.property(name, r("Money"));
+            FieldShape::Money { fen, .. } => {
+                // Optional money is null where the source gave none.
+                o = if columns[fen].required {
+                    o.property(name.clone(), r("Money")).required(name)
+                } else {
+                    o.property(
+                        name,
+                        utoipa::openapi::schema::OneOfBuilder::new()
+                            .item(r("Money"))
+                            .item(ObjectBuilder::new().schema_type(Type::Null))
+                            .description(Some("Money (null where the source gave none)")),
+                    )
+                };
             }
             FieldShape::Figure { .. } => {
                 o = o.property(name.clone(), r("Figure")).required(name);
@@ -396,7 +408,16 @@ pub fn routes() -> Vec<UtoipaMethodRouter<AppState>> {
                     .description("A page of rows (or, with format, the whole selection as a file)")
                     .content(
                         "application/json",
-                        ContentBuilder::new().schema(Some(r(&page))).build(),
+                        ContentBuilder::new()
+                            .schema(Some(
+                                utoipa::openapi::schema::OneOfBuilder::new()
+                                    .item(r(&page))
+                                    .item(ArrayBuilder::new().items(r(&record)))
+                                    .description(Some(
+                                        "A page; with format=json, the whole selection as an array of records",
+                                    )),
+                            ))
+                            .build(),
                     )
                     .content(
                         "text/csv",
@@ -614,18 +635,22 @@ pub fn routes() -> Vec<UtoipaMethodRouter<AppState>> {
             .example(Some(serde_json::json!("organizations.csv"))),
     )
     .parameter(bom_param())
-    .response(
-        "200",
-        ResponseBuilder::new()
-            .description("The table as a file")
-            .content(
-                "text/csv",
-                ContentBuilder::new()
-                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                    .build(),
-            )
-            .build(),
-    )
+    .response("200", {
+        let mut b = ResponseBuilder::new().description("The table as a file");
+        for f in Format::ALL {
+            let schema: RefOr<Schema> = match f {
+                Format::Json => ArrayBuilder::new()
+                    .items(ObjectBuilder::new().schema_type(Type::Object))
+                    .into(),
+                _ => ObjectBuilder::new().schema_type(Type::String).into(),
+            };
+            b = b.content(
+                f.media_type().split(';').next().unwrap_or("").trim(),
+                ContentBuilder::new().schema(Some(schema)).build(),
+            );
+        }
+        b.build()
+    })
     .response("400", problem("A parameter is unknown or malformed"))
     .response("404", problem("The dataset has no such table or format"));
     out.push(route(

