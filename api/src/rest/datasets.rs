@@ -43,6 +43,30 @@ pub async fn list(
     State(s): State<AppState>,
     Query(p): Query<ListParams>,
 ) -> Result<Json<DatasetList>, ApiError> {
+    if let Some(y) = p.year
+        && !(1949..=2100).contains(&y)
+    {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("year: {y} is not from 1949 to 2100"),
+        ));
+    }
+    if let Some(r) = &p.region
+        && !(r.len() == 6 && r.ends_with("0000") && r.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("region: “{r}” is not a province-level code such as 430000"),
+        ));
+    }
+    if let Some(q) = &p.q
+        && (q.is_empty() || q.chars().count() > 100)
+    {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            "q: from 1 to 100 characters",
+        ));
+    }
     let query = schema::query::DatasetQuery {
         q: p.q,
         theme: p.theme,

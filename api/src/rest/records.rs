@@ -30,6 +30,8 @@ pub type Params = Vec<(String, String)>;
 pub const DEFAULT_LIMIT: u64 = 20;
 /// Most rows per page (downloads have no cap).
 pub const MAX_LIMIT: u64 = 1000;
+/// Largest `limit` a download takes (2^53 - 1, the largest integer every JSON client reads exactly).
+pub const MAX_CAP: u64 = (1 << 53) - 1;
 /// Rows fetched per batch while streaming a download.
 const BATCH: u64 = 2000;
 
@@ -73,8 +75,13 @@ fn parse_options(resource: &Resource, params: &Params) -> Result<Options, ApiErr
     let limit = match param(params, "limit") {
         None => None,
         Some(v) => match v.trim().parse::<u64>() {
-            Ok(n) if n >= 1 => Some(n),
-            _ => return Err(invalid("limit", format!("“{v}” is not a positive integer"))),
+            Ok(n) if (1..=MAX_CAP).contains(&n) => Some(n),
+            _ => {
+                return Err(invalid(
+                    "limit",
+                    format!("“{v}” is not an integer from 1 to {MAX_CAP}"),
+                ));
+            }
         },
     };
     let sort = match param(params, "sort") {

@@ -149,7 +149,7 @@ fn cap_param() -> utoipa::openapi::path::Parameter {
         ObjectBuilder::new()
             .schema_type(Type::Integer)
             .minimum(Some(1))
-            .maximum(Some(9_007_199_254_740_991i64)),
+            .maximum(Some(super::records::MAX_CAP as i64)),
         Some(serde_json::json!(1000)),
     )
 }
@@ -442,6 +442,10 @@ pub fn routes() -> Vec<UtoipaMethodRouter<AppState>> {
             .response(
                 "400",
                 problem("A parameter is unknown or malformed (the message names it)"),
+            )
+            .response(
+                "404",
+                problem("The cursor names no page (it did not come from next_cursor of this sort)"),
             );
         let schemas: Schemas = vec![
             (record.clone(), RefOr::T(record_schema(res))),

@@ -181,10 +181,9 @@ pub fn parse_group_by(resource: &Resource, s: &str) -> Result<Vec<Dimension>, Qu
                     .join(", ")
             ))
         })?;
-        if out.iter().any(|o| o.name == d.name) {
-            return Err(bad(format!("“{name}” is given twice")));
+        if !out.iter().any(|o| o.name == d.name) {
+            out.push(d.clone());
         }
-        out.push(d.clone());
     }
     if out.len() > MAX_DIMENSIONS {
         return Err(bad(format!("at most {MAX_DIMENSIONS} dimensions")));
