@@ -38,6 +38,12 @@ enum Command {
         /// Do not load the real data into an empty database.
         #[arg(long)]
         no_load: bool,
+        /// Largest request body in bytes; larger ones get 413 payload_too_large.
+        #[arg(long, env = "GONGKAI_BODY_LIMIT", default_value_t = 1024 * 1024)]
+        body_limit: usize,
+        /// Seconds to produce a response head; beyond it 503 timeout.
+        #[arg(long, env = "GONGKAI_REQUEST_TIMEOUT", default_value_t = 30)]
+        request_timeout: u64,
     },
     /// Import files into a dataset as one new release (all or nothing).
     ///
@@ -241,7 +247,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Serve { bind, no_load } => {
+        Command::Serve {
+            bind,
+            no_load,
+            body_limit,
+            request_timeout,
+        } => {
             let db = open_database(&cli.database_url).await?;
             let synthetic = import::content_kind(&db).await?.as_deref() == Some("synthetic");
             if !no_load && !synthetic {
@@ -261,7 +272,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let listener = tokio::net::TcpListener::bind(&bind).await?;
             println!("gongkai serving on http://{}", listener.local_addr()?);
-            api::serve(api::AppState { db }, listener).await?;
+            let config = api::http::Config {
+                body_limit,
+                request_timeout: std::time::Duration::from_secs(request_timeout),
+                ..Default::default()
+            };
+            api::serve_with(api::AppState { db }, &config, listener).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {

@@ -1,41 +1,95 @@
 //! The one error type of the HTTP API. Every error is answered as `application/problem+json`
 //! with a stable `code` from [`ErrorCode`]; the GraphQL API uses the same codes. Internal
 //! details are logged, never sent.
+//!
+//! Errors raised by the framework rather than by a handler (an unknown path, a method the route
+//! does not have, a body over the limit, a malformed query string or path segment, a request
+//! that runs out of time) are turned into the same problem documents by [`crate::http`], which
+//! also writes the request id into every problem.
 
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-/// Stable error codes, one table for every face of the API.
+/// Stable error codes, one table for every face of the API. The HTTP status of each code is
+/// [`ErrorCode::status`]; a code never changes its status.
+///
+/// | code | status | when |
+/// | --- | --- | --- |
+/// | `invalid_parameter` | 400 | a query parameter or path segment is malformed (the detail names it) |
+/// | `invalid_body` | 400 | the request body is not well-formed or not of the expected shape |
+/// | `not_found` | 404 | no such resource |
+/// | `method_not_allowed` | 405 | the resource exists but not with this method (see `Allow`) |
+/// | `payload_too_large` | 413 | the request body exceeds the configured limit |
+/// | `unsupported_media_type` | 415 | the request body has a content type the route does not read |
+/// | `internal` | 500 | anything else; details are in the server log under the request id |
+/// | `database_unavailable` | 503 | the database cannot be reached, or its migrations are not applied |
+/// | `timeout` | 503 | no response could be produced within the request time limit; retrying may succeed |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    /// 404: no such resource.
-    NotFound,
     /// 400: a parameter is malformed.
     InvalidParameter,
-    /// 503: the database cannot be reached.
-    DatabaseUnavailable,
+    /// 400: the request body is malformed.
+    InvalidBody,
+    /// 404: no such resource.
+    NotFound,
+    /// 405: the resource does not answer this method.
+    MethodNotAllowed,
+    /// 413: the request body is over the limit.
+    PayloadTooLarge,
+    /// 415: the request body has a content type the route does not read.
+    UnsupportedMediaType,
     /// 500: anything else; details are in the server log under the request id.
     Internal,
+    /// 503: the database cannot be reached (or is not migrated).
+    DatabaseUnavailable,
+    /// 503: the request ran out of time. 503 rather than 504 (reserved for gateways) or 408
+    /// (which says the *client* was slow to send): the server could not answer in time, and a
+    /// retry may succeed.
+    Timeout,
 }
 
 impl ErrorCode {
+    /// Every code, in the order of the table above.
+    pub const ALL: [ErrorCode; 9] = [
+        ErrorCode::InvalidParameter,
+        ErrorCode::InvalidBody,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::Internal,
+        ErrorCode::DatabaseUnavailable,
+        ErrorCode::Timeout,
+    ];
+
     pub fn status(self) -> StatusCode {
         match self {
+            ErrorCode::InvalidParameter | ErrorCode::InvalidBody => StatusCode::BAD_REQUEST,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
-            ErrorCode::InvalidParameter => StatusCode::BAD_REQUEST,
-            ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::DatabaseUnavailable | ErrorCode::Timeout => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
-            ErrorCode::NotFound => "not_found",
             ErrorCode::InvalidParameter => "invalid_parameter",
-            ErrorCode::DatabaseUnavailable => "database_unavailable",
+            ErrorCode::InvalidBody => "invalid_body",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Internal => "internal",
+            ErrorCode::DatabaseUnavailable => "database_unavailable",
+            ErrorCode::Timeout => "timeout",
         }
     }
 }
@@ -70,8 +124,142 @@ impl From<sea_orm::DbErr> for ApiError {
     }
 }
 
+/// A malformed query string: 400 `invalid_parameter`, naming the parameter (axum reports the
+/// path of the field that failed, e.g. `limit: invalid digit found in string`).
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::new(
+            ErrorCode::InvalidParameter,
+            framework_detail(ErrorCode::InvalidParameter, &r.body_text()),
+        )
+    }
+}
+
+/// A malformed path segment: 400 `invalid_parameter`; anything else about the path (a route
+/// wired to the wrong extractor) is an internal error. [`Path`] also names the segment when
+/// the route has only one.
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        path_rejection(r, None)
+    }
+}
+
+fn path_rejection(r: PathRejection, template: Option<&str>) -> ApiError {
+    if r.status().is_server_error() {
+        tracing::error!(rejection = %r.body_text(), "path extractor misconfigured");
+        return ApiError::new(ErrorCode::Internal, "internal error");
+    }
+    ApiError::new(
+        ErrorCode::InvalidParameter,
+        path_detail(&r.body_text(), template),
+    )
+}
+
+/// The detail of a malformed path segment. Axum names the segment when it deserializes a
+/// struct or several values, not for a single value; then the route template (`/x/{year}`)
+/// supplies the name.
+pub(crate) fn path_detail(text: &str, template: Option<&str>) -> String {
+    let rest = text.trim();
+    let rest = rest.strip_prefix("Invalid URL: ").unwrap_or(rest);
+    let params: Vec<&str> = template
+        .map(|t| {
+            t.split('/')
+                .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+                .map(|p| p.trim_start_matches('*'))
+                .collect()
+        })
+        .unwrap_or_default();
+    match params.as_slice() {
+        [only] if !rest.contains(&format!("`{only}`")) => {
+            format!("invalid path parameter `{only}`: {rest}")
+        }
+        _ => format!("invalid path parameter: {rest}"),
+    }
+}
+
+/// A JSON body that cannot be read: 415 without a JSON content type, 413 over the limit,
+/// 400 `invalid_body` otherwise.
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        let code = match r.status() {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+            _ => ErrorCode::InvalidBody,
+        };
+        ApiError::new(code, framework_detail(code, &r.body_text()))
+    }
+}
+
+/// The detail of an error the framework raised, from its plain-text message: the words that
+/// name the field are kept, the framework's own phrasing is not.
+pub(crate) fn framework_detail(code: ErrorCode, text: &str) -> String {
+    let text = text.trim();
+    match code {
+        ErrorCode::InvalidParameter => {
+            if let Some(rest) = text.strip_prefix("Failed to deserialize query string: ") {
+                format!("invalid query parameter: {rest}")
+            } else if text.starts_with("Invalid URL: ") {
+                path_detail(text, None)
+            } else if text.is_empty() {
+                "a parameter is malformed".to_string()
+            } else {
+                text.to_string()
+            }
+        }
+        ErrorCode::InvalidBody | ErrorCode::UnsupportedMediaType if !text.is_empty() => {
+            text.to_string()
+        }
+        ErrorCode::InvalidBody => "the request body is malformed".to_string(),
+        ErrorCode::UnsupportedMediaType => "unsupported content type".to_string(),
+        ErrorCode::NotFound => "no such resource".to_string(),
+        ErrorCode::MethodNotAllowed => {
+            "this resource does not answer this method (see the Allow header)".to_string()
+        }
+        ErrorCode::PayloadTooLarge => "the request body is too large".to_string(),
+        ErrorCode::Timeout => "no response within the time limit".to_string(),
+        ErrorCode::DatabaseUnavailable => "the database is not available".to_string(),
+        ErrorCode::Internal => "internal error".to_string(),
+    }
+}
+
+/// `axum::extract::Query` whose rejection is a problem document (400 `invalid_parameter`).
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+/// `axum::extract::Path` whose rejection is a problem document (400 `invalid_parameter`,
+/// naming the segment).
+#[derive(Debug, Clone, Copy)]
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(r) => {
+                let template = parts
+                    .extensions
+                    .get::<MatchedPath>()
+                    .map(MatchedPath::as_str);
+                Err(path_rejection(r, template))
+            }
+        }
+    }
+}
+
+/// `axum::Json` as a request body whose rejection is a problem document.
+#[derive(Debug, Clone, Copy, Default, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct Json<T>(pub T);
+
 /// An error as `application/problem+json` (RFC 9457), with gongkai's stable `code`.
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of error.
     #[schema(example = "https://gongkai.invalid/errors/not_found")]
@@ -88,24 +276,101 @@ pub struct Problem {
     /// What went wrong, in words safe to show.
     #[schema(example = "no dataset named “x”")]
     pub detail: String,
+    /// The id of the request (also in the `X-Request-Id` header): quote it when reporting a
+    /// problem; the server log holds the details under it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "0b6f6c0e-6a4d-4d3c-9a51-2f0d3b0c9e1a")]
+    pub request_id: Option<String>,
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status = self.code.status();
-        let body = Problem {
-            r#type: format!("https://gongkai.invalid/errors/{}", self.code.as_str()),
+impl Problem {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        let status = code.status();
+        Problem {
+            r#type: format!("https://gongkai.invalid/errors/{}", code.as_str()),
             title: status.canonical_reason().unwrap_or("error").to_string(),
             status: status.as_u16(),
-            code: self.code.as_str().to_string(),
-            detail: self.message,
-        };
-        let json = serde_json::to_vec(&body).unwrap_or_default();
-        (
+            code: code.as_str().to_string(),
+            detail: detail.into(),
+            request_id: None,
+        }
+    }
+
+    /// The response: status from the code, the JSON body, and the problem itself in the
+    /// response extensions so that the HTTP layer can add the request id.
+    pub fn into_response_with_status(self, status: StatusCode) -> Response {
+        let json = serde_json::to_vec(&self).unwrap_or_default();
+        let mut res = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             json,
         )
-            .into_response()
+            .into_response();
+        res.extensions_mut().insert(self);
+        res
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        self.into_response_with_status(status)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        Problem::new(self.code, self.message).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_its_own_name_and_an_error_status() {
+        let mut names: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        for c in ErrorCode::ALL {
+            assert!(
+                c.status().is_client_error() || c.status().is_server_error(),
+                "{c:?}"
+            );
+            // serde and as_str agree.
+            assert_eq!(
+                serde_json::to_value(c).ok(),
+                Some(serde_json::Value::from(c.as_str()))
+            );
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn path_details_name_the_segment() {
+        let text = "Invalid URL: Cannot parse `twenty` to a `u16`";
+        assert_eq!(
+            path_detail(text, Some("/api/v1/x/{year}")),
+            "invalid path parameter `year`: Cannot parse `twenty` to a `u16`"
+        );
+        assert_eq!(
+            path_detail(text, None),
+            "invalid path parameter: Cannot parse `twenty` to a `u16`"
+        );
+        let keyed = "Invalid URL: Cannot parse `year` with value `x` to a `u16`";
+        assert_eq!(
+            path_detail(keyed, Some("/x/{year}")),
+            "invalid path parameter: Cannot parse `year` with value `x` to a `u16`"
+        );
+    }
+
+    #[test]
+    fn the_table_in_the_docs_matches_the_code() {
+        let src = include_str!("error.rs");
+        for c in ErrorCode::ALL {
+            let row = format!("/// | `{}` | {} |", c.as_str(), c.status().as_u16());
+            assert!(src.contains(&row), "no table row {row}");
+        }
     }
 }

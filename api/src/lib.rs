@@ -4,16 +4,14 @@
 //! map to a view, respond. None of them builds SQL.
 
 pub mod error;
+pub mod http;
 pub mod rest;
 pub mod views;
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use axum::Router;
 use sea_orm::DatabaseConnection;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -54,7 +52,7 @@ impl AppState {
     tags(
         (name = "datasets", description = "The catalog of datasets and their metadata"),
         (name = "records", description = "The rows of every dataset: filtered lists with cursor pages and exact totals, group-by totals, and uncapped downloads"),
-        (name = "service", description = "Health of the service")
+        (name = "service", description = "Health, readiness and metrics of the service")
     )
 )]
 struct ApiDoc;
@@ -69,6 +67,8 @@ fn documented() -> OpenApiRouter<AppState> {
     }
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(rest::health::healthz))
+        .routes(routes!(rest::health::readyz))
+        .routes(routes!(rest::health::metrics))
         .nest("/api/v1", v1)
 }
 
@@ -91,23 +91,33 @@ async fn not_found() -> ApiError {
 /// The router with every route and layer; `/openapi.json` and the Swagger UI at `/docs` are served
 /// from the binary (no CDN).
 pub fn router(state: AppState) -> Router {
+    router_with(state, &http::Config::default())
+}
+
+/// [`router`] with the given limits; the HTTP conventions (request id, compression, CORS,
+/// conditional GET, problems, limits, metrics) are the layers of [`http::apply`].
+pub fn router_with(state: AppState, config: &http::Config) -> Router {
     let (routes, spec) = documented().split_for_parts();
-    routes
+    let app = routes
         .merge(SwaggerUi::new("/docs").url("/openapi.json", spec))
-        .fallback(not_found)
-        .with_state(state)
-        .layer(TraceLayer::new_for_http())
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(60),
-        ))
+        .fallback(not_found);
+    http::apply(app, state, config)
 }
 
 /// Serve until ctrl-c or SIGTERM.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    serve_with(state, &http::Config::default(), listener).await
+}
+
+/// [`serve`] with the given limits.
+pub async fn serve_with(
+    state: AppState,
+    config: &http::Config,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?addr, "serving");
-    axum::serve(listener, router(state))
+    axum::serve(listener, router_with(state, config))
         .with_graceful_shutdown(shutdown())
         .await
 }

@@ -513,3 +513,18 @@ pub async fn search_datasets(
     }
     Ok((hits, facets))
 }
+
+/// When the public catalog last changed: the latest `published_at` of any release
+/// (`YYYY-MM-DDTHH:MM:SSZ`, UTC), or None before the first publication. The HTTP layer sends it
+/// as `Last-Modified` on the catalog's reads; it is read afresh for every request, never cached.
+pub async fn catalog_updated_at(db: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let latest: Option<Option<String>> = release::Entity::find()
+        .select_only()
+        .expr(Expr::col(release::Column::PublishedAt).max())
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(latest.flatten())
+}

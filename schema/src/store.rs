@@ -176,3 +176,45 @@ pub fn kind_name(k: Kind) -> &'static str {
         Kind::Enum(_) => "enum",
     }
 }
+
+/// Whether the database can serve: it answers, and every migration the server was built with
+/// has been applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    /// Migrations recorded as applied in the database.
+    pub applied: usize,
+    /// Expected migrations the database has not applied, in the order given.
+    pub pending: Vec<String>,
+}
+
+impl Readiness {
+    pub fn is_ready(&self) -> bool {
+        self.pending.is_empty()
+    }
+}
+
+/// Ask the database which migrations it has applied (sea-orm-migration's `seaql_migrations`
+/// table) and compare with `expected`, the names of the migrations this build carries (the
+/// caller passes them: `migrations` and `schema` do not import each other). An error means the
+/// database does not answer, or has never been migrated.
+pub async fn ready(db: &impl ConnectionTrait, expected: &[String]) -> Result<Readiness, DbErr> {
+    use sea_orm::sea_query::{Alias, Query};
+    let select = Query::select()
+        .column(Alias::new("version"))
+        .from(Alias::new("seaql_migrations"))
+        .to_owned();
+    let rows = db.query_all(&select).await?;
+    let applied: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String>("", "version"))
+        .collect::<Result<_, _>>()?;
+    let pending = expected
+        .iter()
+        .filter(|name| !applied.contains(name))
+        .cloned()
+        .collect();
+    Ok(Readiness {
+        applied: applied.len(),
+        pending,
+    })
+}

@@ -152,15 +152,15 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let opts = parse_options(resource, &params)?;
     let filters = parse_params(resource, &params)?;
-    if let Some(format) = opts.format {
-        return download(resource, s, filters, opts, format, &params).await;
-    }
     let limit = opts.limit.unwrap_or(DEFAULT_LIMIT);
     if limit > MAX_LIMIT {
         return Err(invalid(
             "limit",
             format!("at most {MAX_LIMIT} per page; the downloads (.csv, .json …) have no cap"),
         ));
+    }
+    if let Some(format) = opts.format {
+        return download(resource, s, filters, opts, format, &params).await;
     }
     // A cursor names a page; one this API did not hand out (or for another sort) names none.
     let cursor = match &opts.cursor {
