@@ -431,7 +431,9 @@ pub struct DatasetHit {
     pub coverage: Coverage,
 }
 
-fn text_matches(haystacks: &[&str], q: &str) -> bool {
+/// Whether every word of `q` (after full-width folding and lower-casing) occurs in one of the
+/// haystacks. An empty query matches.
+pub fn text_matches(haystacks: &[&str], q: &str) -> bool {
     let fold = |s: &str| crate::normalize::fold(s).to_lowercase();
     let hay: Vec<String> = haystacks.iter().map(|h| fold(h)).collect();
     fold(q)
@@ -512,4 +514,31 @@ pub async fn search_datasets(
         list.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
     }
     Ok((hits, facets))
+}
+
+/// Every dataset with everything public about it, in catalog order.
+pub async fn dataset_details(db: &impl ConnectionTrait) -> Result<Vec<DatasetDetail>, DbErr> {
+    let mut out = Vec::new();
+    for d in list_datasets(db).await? {
+        if let Some(detail) = dataset_detail(db, &d.slug).await? {
+            out.push(detail);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a dataset matches a free-text query as [`search_datasets`] matches one (see
+/// [`text_matches`]), also finding its slug, 索引号 and publisher.
+pub fn dataset_matches_text(d: &DatasetDetail, q: &str) -> bool {
+    let mut hay: Vec<&str> = vec![
+        &d.title_zh,
+        &d.title_en,
+        &d.description_zh,
+        &d.description_en,
+        &d.slug,
+        &d.index_number,
+        &d.publisher,
+    ];
+    hay.extend(d.keywords.iter().map(String::as_str));
+    text_matches(&hay, q)
 }
