@@ -38,6 +38,10 @@ enum Command {
         /// Do not load the real data into an empty database.
         #[arg(long)]
         no_load: bool,
+        /// The public URL the server is reached at (e.g. https://data.example.org), used in the
+        /// links of the catalog documents; by default derived from each request's Host.
+        #[arg(long, env = "GONGKAI_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Import files into a dataset as one new release (all or nothing).
     ///
@@ -241,7 +245,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Serve { bind, no_load } => {
+        Command::Serve {
+            bind,
+            no_load,
+            public_url,
+        } => {
+            if let Some(url) = &public_url {
+                api::base_url::set_public_url(url).map_err(anyhow::Error::msg)?;
+            }
             let db = open_database(&cli.database_url).await?;
             let synthetic = import::content_kind(&db).await?.as_deref() == Some("synthetic");
             if !no_load && !synthetic {

@@ -44,6 +44,45 @@ fn iri(id: &str) -> Value {
     json!({ "@id": id })
 }
 
+/// An IRI with the class DCAT-AP expects of it (so that the range shapes hold without loading
+/// the vocabularies).
+fn typed(id: &str, class: &str) -> Value {
+    json!({ "@id": id, "@type": class })
+}
+
+/// A concept of a controlled vocabulary, with its label.
+fn concept(id: &str, zh: &str, en: &str) -> Value {
+    json!({ "@id": id, "@type": "skos:Concept", "skos:prefLabel": zh_en(zh, en) })
+}
+
+/// The labels of the EU data themes the catalog uses.
+fn theme(id: &str) -> Value {
+    let (zh, en) = match id.rsplit('/').next().unwrap_or("") {
+        "ECON" => ("经济和金融", "Economy and finance"),
+        "GOVE" => ("政府和公共部门", "Government and public sector"),
+        "SOCI" => ("人口和社会", "Population and society"),
+        other => (other, other),
+    };
+    concept(id, zh, en)
+}
+
+/// Planned availability of the downloads: stable URLs.
+fn availability() -> Value {
+    concept(
+        "http://publications.europa.eu/resource/authority/planned-availability/STABLE",
+        "稳定",
+        "stable",
+    )
+}
+
+fn china() -> Value {
+    json!({
+        "@id": "http://publications.europa.eu/resource/authority/country/CHN",
+        "@type": "dct:Location",
+        "skos:prefLabel": zh_en("中国", "China"),
+    })
+}
+
 /// A date (`YYYY-MM-DD`) or date-time (`…T…Z`) as a typed literal.
 fn date(value: &str) -> Value {
     let t = if value.contains('T') {
@@ -65,9 +104,19 @@ fn agent(a: &Agent) -> Value {
 }
 
 fn languages() -> Value {
-    json!([iri(
-        "http://publications.europa.eu/resource/authority/language/ZHO"
-    ),])
+    json!([typed(
+        "http://publications.europa.eu/resource/authority/language/ZHO",
+        "dct:LinguisticSystem"
+    )])
+}
+
+/// A contact point: the maintainer's name and a page to reach them from.
+fn contact(name: &str, page: &str) -> Value {
+    json!({
+        "@type": "vcard:Kind",
+        "vcard:fn": lang(name, ZH),
+        "vcard:hasURL": iri(page),
+    })
 }
 
 /// The licence of every distribution, as a `dct:LicenseDocument`.
@@ -77,6 +126,13 @@ fn licence(text: &str) -> Value {
         "@type": "dct:LicenseDocument",
         "rdfs:label": [lang(&l.text, ZH), lang(l.title, EN)],
     });
+    if l.url.is_some() {
+        node["dct:type"] = concept(
+            "http://purl.org/adms/licencetype/Attribution",
+            "署名",
+            "Attribution",
+        );
+    }
     if let Some(eu) = l.eu {
         node["@id"] = json!(eu);
     }
@@ -101,18 +157,30 @@ pub fn catalog(datasets: &[DatasetDetail], links: &Links) -> Value {
             "Data that Chinese civil-affairs departments must disclose: budgets and final accounts, special subsidy fund allocations, social-assistance statistics, the social-organization registry and disclosure annual reports. Every figure carries its source document and its text as published."
         ),
         "dct:publisher": agent(&publisher),
-        "foaf:homepage": iri(&links.home()),
+        "foaf:homepage": typed(&links.home(), "foaf:Document"),
         "dct:language": languages(),
-        "dct:spatial": iri("http://publications.europa.eu/resource/authority/country/CHN"),
-        "dcat:themeTaxonomy": iri("http://publications.europa.eu/resource/authority/data-theme"),
+        "dct:spatial": china(),
+        "dcat:themeTaxonomy": {
+            "@id": "http://publications.europa.eu/resource/authority/data-theme",
+            "@type": "skos:ConceptScheme",
+            "dct:title": zh_en("数据主题", "Data theme"),
+        },
         "dcat:dataset": datasets.iter().map(|d| dataset(d, links)).collect::<Vec<_>>(),
         "dcat:service": [{
             "@id": links.api(),
             "@type": "dcat:DataService",
             "dct:title": zh_en("gongkai REST API", "gongkai REST API"),
+            "dct:description": zh_en(
+                "列出、筛选、分页、汇总和下载各数据集的记录；OpenAPI 文档描述每个操作",
+                "List, filter, page, total and download the records of every dataset; the OpenAPI document describes every operation"
+            ),
             "dcat:endpointURL": iri(&links.api()),
             "dcat:endpointDescription": iri(&links.openapi()),
-            "dct:conformsTo": iri("https://spec.openapis.org/oas/v3.1.0"),
+            "dct:conformsTo": typed("https://spec.openapis.org/oas/v3.1.0", "dct:Standard"),
+            "dct:publisher": agent(&publisher),
+            "dcat:contactPoint": contact(&datasets.first().map(|d| d.contact.clone()).unwrap_or_default(), &links.home()),
+            "dcat:keyword": [lang("开放数据", ZH), lang("open data", EN), lang("API", EN)],
+            "dcat:theme": [theme("http://publications.europa.eu/resource/authority/data-theme/GOVE")],
             "dcat:servesDataset": datasets.iter().map(|d| iri(&links.dataset(&d.slug))).collect::<Vec<_>>(),
         }],
     });
@@ -145,16 +213,12 @@ pub fn dataset(d: &DatasetDetail, links: &Links) -> Value {
             .iter()
             .map(|k| lang(k, if super::is_chinese(k) { ZH } else { EN }))
             .collect::<Vec<_>>(),
-        "dcat:theme": super::eu_themes(&d.theme).iter().map(|t| iri(t)).collect::<Vec<_>>(),
+        "dcat:theme": super::eu_themes(&d.theme).iter().map(|t| theme(t)).collect::<Vec<_>>(),
         "dct:publisher": agent(&super::publisher(&d.publisher)),
-        "dcat:contactPoint": {
-            "@type": "vcard:Kind",
-            "vcard:fn": lang(&d.contact, ZH),
-            "vcard:hasURL": iri(&page),
-        },
+        "dcat:contactPoint": contact(&d.contact, &page),
         "dct:modified": date(super::modified(d)),
         "dct:language": languages(),
-        "dcat:landingPage": iri(&page),
+        "dcat:landingPage": typed(&page, "foaf:Document"),
         "dcat:distribution": distributions(d, links),
     });
     if let Some(i) = super::issued(d) {
@@ -164,11 +228,11 @@ pub fn dataset(d: &DatasetDetail, links: &Links) -> Value {
         node["dcat:version"] = json!(r.version.to_string());
     }
     if let Some(f) = super::eu_frequency(&d.update_frequency) {
-        node["dct:accrualPeriodicity"] = iri(f);
+        node["dct:accrualPeriodicity"] = typed(f, "dct:Frequency");
     }
     if let Some(s) = &d.spatial_coverage {
         node["dct:spatial"] = match super::eu_country(s) {
-            Some(c) => iri(c),
+            Some(_) => china(),
             None => json!({ "@type": "dct:Location", "skos:prefLabel": lang(s, ZH) }),
         };
     }
@@ -243,17 +307,18 @@ fn distributions(d: &DatasetDetail, links: &Links) -> Vec<Value> {
                 "dcat:accessURL": iri(&url),
                 "dcat:downloadURL": iri(&url),
                 "dct:license": licence(&d.licence),
+                "dcatap:availability": availability(),
                 "dct:modified": date(modified),
             });
             if let Some(t) = f.eu_file_type() {
-                dist["dct:format"] = iri(t);
+                dist["dct:format"] = typed(t, "dct:MediaTypeOrExtent");
             }
             if let Some(m) = f.iana() {
-                dist["dcat:mediaType"] = iri(&m);
+                dist["dcat:mediaType"] = typed(&m, "dct:MediaType");
             }
             if f == Format::Csv {
                 // The data package holds the CSV's Table Schema.
-                dist["dct:conformsTo"] = iri(&links.datapackage(slug));
+                dist["dct:conformsTo"] = typed(&links.datapackage(slug), "dct:Standard");
             }
             out.push(dist);
         }
@@ -269,10 +334,11 @@ fn distributions(d: &DatasetDetail, links: &Links) -> Vec<Value> {
         ),
         "dcat:accessURL": iri(&dp),
         "dcat:downloadURL": iri(&dp),
-        "dct:format": iri("http://publications.europa.eu/resource/authority/file-type/JSON"),
-        "dcat:mediaType": iri("https://www.iana.org/assignments/media-types/application/json"),
-        "dct:conformsTo": iri("https://specs.frictionlessdata.io/data-package/"),
+        "dct:format": typed("http://publications.europa.eu/resource/authority/file-type/JSON", "dct:MediaTypeOrExtent"),
+        "dcat:mediaType": typed("https://www.iana.org/assignments/media-types/application/json", "dct:MediaType"),
+        "dct:conformsTo": typed("https://specs.frictionlessdata.io/data-package/", "dct:Standard"),
         "dct:license": licence(&d.licence),
+        "dcatap:availability": availability(),
         "dct:modified": date(modified),
     }));
     out
