@@ -264,7 +264,7 @@ async fn answer(
     get,
     path = "/api/3/action/{name}",
     tag = "ckan",
-    params(("name" = CkanAction, Path, description = "The action"), CkanParams),
+    params(("name" = inline(CkanAction), Path, description = "The action"), CkanParams),
     responses(
         (status = 200, description = "The action's result in CKAN's envelope", body = CkanSuccess),
         (status = 400, description = "Unknown action: CKAN's bare message", body = String, content_type = "application/json"),
@@ -288,7 +288,7 @@ pub async fn get_v3(
     post,
     path = "/api/3/action/{name}",
     tag = "ckan",
-    params(("name" = CkanAction, Path, description = "The action")),
+    params(("name" = inline(CkanAction), Path, description = "The action")),
     request_body(content = Option<std::collections::HashMap<String, Value>>, content_type = "application/json", description = "The action's parameters (see the GET form), e.g. `{\"id\": \"relief\"}`"),
     responses(
         (status = 200, description = "The action's result in CKAN's envelope", body = CkanSuccess),
@@ -315,7 +315,7 @@ pub async fn post_v3(
     get,
     path = "/api/action/{name}",
     tag = "ckan",
-    params(("name" = CkanAction, Path, description = "The action"), CkanParams),
+    params(("name" = inline(CkanAction), Path, description = "The action"), CkanParams),
     responses(
         (status = 200, description = "The action's result in CKAN's envelope", body = CkanSuccess),
         (status = 400, description = "Unknown action: CKAN's bare message", body = String, content_type = "application/json"),
@@ -339,7 +339,7 @@ pub async fn get(
     post,
     path = "/api/action/{name}",
     tag = "ckan",
-    params(("name" = CkanAction, Path, description = "The action")),
+    params(("name" = inline(CkanAction), Path, description = "The action")),
     request_body(content = Option<std::collections::HashMap<String, Value>>, content_type = "application/json", description = "The action's parameters (see the GET form), e.g. `{\"id\": \"relief\"}`"),
     responses(
         (status = 200, description = "The action's result in CKAN's envelope", body = CkanSuccess),

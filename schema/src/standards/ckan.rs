@@ -120,6 +120,10 @@ pub async fn call(
     action: &str,
     params: &Map<String, Value>,
 ) -> Result<Value, CkanError> {
+    let errors = type_errors(params);
+    if !errors.is_empty() && action != "package_search" {
+        return Err(CkanError::Validation(errors));
+    }
     match action {
         "package_list" => {
             let limit = natural(params, "limit")?;
@@ -140,7 +144,15 @@ pub async fn call(
             Ok(package(&d, links))
         }
         "package_search" => {
-            let p = SearchParams::parse(params)?;
+            // Its own checks and the common ones, reported together.
+            let p = match SearchParams::parse(params) {
+                Ok(p) if errors.is_empty() => p,
+                Ok(_) => return Err(CkanError::Validation(errors)),
+                Err(CkanError::Validation(more)) => {
+                    return Err(CkanError::Validation(merge(errors, more)));
+                }
+                Err(e) => return Err(e),
+            };
             let all = query::dataset_details(db).await?;
             search(&all, &p, links)
         }
@@ -188,6 +200,55 @@ pub async fn call(
         }
         other => Err(CkanError::UnknownAction(other.to_string())),
     }
+}
+
+/// Messages per field, merged without repeats.
+fn merge(
+    mut a: BTreeMap<String, Vec<String>>,
+    b: BTreeMap<String, Vec<String>>,
+) -> BTreeMap<String, Vec<String>> {
+    for (k, v) in b {
+        let have = a.entry(k).or_default();
+        for m in v {
+            if !have.contains(&m) {
+                have.push(m);
+            }
+        }
+    }
+    a
+}
+
+/// Every parameter the actions know is checked for its type whichever action is called, so a
+/// malformed value is refused even where the action would not read it.
+fn type_errors(params: &Map<String, Value>) -> BTreeMap<String, Vec<String>> {
+    let mut errors = BTreeMap::new();
+    let mut take = |r: Result<(), CkanError>| {
+        if let Err(CkanError::Validation(m)) = r {
+            errors = merge(std::mem::take(&mut errors), m);
+        }
+    };
+    for key in ["rows", "start", "limit", "offset", "facet.mincount"] {
+        take(natural(params, key).map(|_| ()));
+    }
+    take(integer(params, "facet.limit").map(|_| ()));
+    for key in [
+        "include_datasets",
+        "include_dataset_count",
+        "all_fields",
+        "facet",
+        "include_private",
+        "include_drafts",
+        "include_deleted",
+    ] {
+        take(boolean(params, key).map(|_| ()));
+    }
+    for key in ["facet.field", "fq_list", "organizations"] {
+        take(string_list(params, key).map(|_| ()));
+    }
+    for key in ["id", "name", "q", "fq", "sort"] {
+        take(string(params, key).map(|_| ()));
+    }
+    errors
 }
 
 fn page<T>(items: Vec<T>, offset: u64, limit: Option<u64>) -> Vec<T> {

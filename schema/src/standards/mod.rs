@@ -313,15 +313,14 @@ pub fn eu_country(spatial: &str) -> Option<&'static str> {
         .then_some("http://publications.europa.eu/resource/authority/country/CHN")
 }
 
+/// A bound of a temporal coverage: the value and its XSD type (`xsd:gYear`, `xsd:gYearMonth`,
+/// `xsd:date`).
+pub type TypedDate = (String, &'static str);
+
 /// A temporal coverage written `START/END` (each `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; either side
-/// may be empty), as typed bounds: `(value, xsd type)`.
-pub fn temporal_bounds(
-    coverage: &str,
-) -> Option<(
-    Option<(String, &'static str)>,
-    Option<(String, &'static str)>,
-)> {
-    let typed = |s: &str| -> Option<(String, &'static str)> {
+/// may be empty), as typed bounds.
+pub fn temporal_bounds(coverage: &str) -> Option<(Option<TypedDate>, Option<TypedDate>)> {
+    let typed = |s: &str| -> Option<TypedDate> {
         let s = s.trim();
         let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
         let parts: Vec<&str> = s.split('-').collect();
