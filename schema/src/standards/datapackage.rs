@@ -134,6 +134,19 @@ pub fn table_schema(r: &Resource) -> Value {
                     Some(Kind::Date) => {
                         f.insert("type".into(), json!("date"));
                     }
+                    // Penalties may combine types, joined by 、 in the statutory order.
+                    Some(Kind::Enum(values)) if values == crate::descriptor::PENALTY_TYPES => {
+                        f.insert("type".into(), json!("string"));
+                        let one = format!(
+                            "({})",
+                            values
+                                .iter()
+                                .map(|v| regex_escape(v))
+                                .collect::<Vec<_>>()
+                                .join("|")
+                        );
+                        constraints.insert("pattern".into(), json!(format!("{one}(、{one})*")));
+                    }
                     Some(Kind::Enum(values)) => {
                         f.insert("type".into(), json!("string"));
                         constraints.insert("enum".into(), json!(values));
@@ -175,4 +188,16 @@ pub fn table_schema(r: &Resource) -> Value {
         }]);
     }
     schema
+}
+
+/// A literal text as a regular expression (XML Schema and Python syntax alike).
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.^$|?*+()[]{}-".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
