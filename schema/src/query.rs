@@ -274,6 +274,19 @@ pub async fn dataset_detail(
             description_en: f.description_en,
         })
         .collect();
+    // The catalog's own temporal coverage, else the years the current release's rows cover.
+    let temporal_coverage = match (d.temporal_coverage, &current) {
+        (Some(t), _) => Some(t),
+        (None, Some(r)) => {
+            let years = coverage(db, r).await?.years;
+            match (years.first(), years.last()) {
+                (Some(a), Some(b)) if a == b => Some(a.to_string()),
+                (Some(a), Some(b)) => Some(format!("{a}/{b}")),
+                _ => None,
+            }
+        }
+        (None, None) => None,
+    };
     Ok(Some(DatasetDetail {
         row_count: current.as_ref().map(|r| r.row_count).unwrap_or(0),
         release: current.map(ReleaseView::from),
@@ -291,7 +304,7 @@ pub async fn dataset_detail(
         validity: d.validity,
         superseded_by: d.superseded_by,
         update_frequency: d.update_frequency,
-        temporal_coverage: d.temporal_coverage,
+        temporal_coverage,
         spatial_coverage: d.spatial_coverage,
         licence: d.licence,
         contact: d.contact,

@@ -111,6 +111,26 @@ async fn dcat_catalog_lists_every_dataset(t: TestDb) {
                 .any(|x| x["dcat:downloadURL"]["@id"] == format!("{page}/datapackage.json"))
         );
     }
+    // Temporal coverage: the years the rows cover, as typed bounds.
+    let relief = ds
+        .iter()
+        .find(|n| n["dct:identifier"] == "GK-MZ-03-relief")
+        .expect("relief");
+    assert_eq!(relief["dct:temporal"]["@type"], "dct:PeriodOfTime");
+    assert_eq!(
+        relief["dct:temporal"]["dcat:startDate"]["@type"],
+        "xsd:gYear"
+    );
+    let detail = schema::query::dataset_detail(&t.db, "relief")
+        .await
+        .expect("detail")
+        .expect("relief");
+    let coverage = detail.temporal_coverage.expect("coverage");
+    assert_eq!(
+        relief["dct:temporal"]["dcat:startDate"]["@value"],
+        coverage.split('/').next().unwrap_or_default()
+    );
+
     // The annual reports conform to the 2021 format, with its 文号 and 发文日期.
     let reports = ds
         .iter()
