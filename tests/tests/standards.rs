@@ -334,6 +334,12 @@ async fn ckan_actions(t: TestDb) {
             names(&r["results"]),
             vec![slugs[3].clone(), slugs[2].clone()]
         );
+        // As ckanext-harvest pages through a remote CKAN.
+        let (_, _, s) = get(&action(
+            "package_search?fq=%2Bdataset_type:dataset%20-organization:nobody&sort=id%20asc&rows=100&start=0",
+        ))
+        .await;
+        assert_eq!(names(&s["result"]["results"]), slugs);
         let (_, _, s) = get(&action("package_search?fq=tags:三公经费")).await;
         assert_eq!(names(&s["result"]["results"]), vec!["budgets"]);
         let (_, _, s) = get(&action("package_search?fq=-groups:finance")).await;

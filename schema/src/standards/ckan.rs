@@ -726,6 +726,7 @@ fn sort_keys(sort: &str) -> Result<Vec<(String, bool)>, CkanError> {
         if !matches!(
             field,
             "score"
+                | "id"
                 | "name"
                 | "title"
                 | "title_string"
@@ -737,7 +738,7 @@ fn sort_keys(sort: &str) -> Result<Vec<(String, bool)>, CkanError> {
             return Err(CkanError::field(
                 "sort",
                 format!(
-                    "Cannot sort by `{field}` (name, title_string, metadata_modified, metadata_created, num_resources, num_tags, score)"
+                    "Cannot sort by `{field}` (id, name, title_string, metadata_modified, metadata_created, num_resources, num_tags, score)"
                 ),
             ));
         }
@@ -976,7 +977,8 @@ pub fn search(
     let keys = sort_keys(&p.sort)?;
     let key = |d: &DatasetDetail, field: &str| -> (String, usize) {
         match field {
-            "name" => (d.slug.clone(), 0),
+            // A package's id is its name (ckanext-harvest pages with `sort=id asc`).
+            "name" | "id" => (d.slug.clone(), 0),
             "title" | "title_string" => (d.title_zh.clone(), 0),
             "metadata_modified" => (ckan_time(super::modified(d)), 0),
             "metadata_created" => (ckan_time(super::issued(d).unwrap_or(&d.updated_at)), 0),
