@@ -280,6 +280,16 @@ async fn ckan_actions(t: TestDb) {
         assert_eq!(status, 200);
         let (_, posted) = post(&action("package_show"), &json!({"id": "relief"})).await;
         assert_eq!(posted, shown);
+        // `curl -d '{"id": …}'` sends JSON with a form's content type; CKAN reads it as JSON.
+        let r = reqwest::Client::new()
+            .post(action("package_show"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(r#"{"id": "relief"}"#)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.json::<Value>().await.expect("json"), shown);
         let p = &shown["result"];
         assert_eq!(p["name"], "relief");
         assert_eq!(p["title"], "社会救助统计");
