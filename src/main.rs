@@ -44,6 +44,10 @@ enum Command {
         /// Seconds to produce a response head; beyond it 503 timeout.
         #[arg(long, env = "GONGKAI_REQUEST_TIMEOUT", default_value_t = 30)]
         request_timeout: u64,
+        /// The public URL the server is reached at (e.g. https://data.example.org), used in the
+        /// links of the catalog documents; by default derived from each request's Host.
+        #[arg(long, env = "GONGKAI_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Import files into a dataset as one new release (all or nothing).
     ///
@@ -252,7 +256,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_load,
             body_limit,
             request_timeout,
+            public_url,
         } => {
+            if let Some(url) = &public_url {
+                api::base_url::set_public_url(url).map_err(anyhow::Error::msg)?;
+            }
             let db = open_database(&cli.database_url).await?;
             let synthetic = import::content_kind(&db).await?.as_deref() == Some("synthetic");
             if !no_load && !synthetic {

@@ -3,6 +3,7 @@
 //! document, and a test fails when it drifts. Handlers are thin: extract, call `schema::query`,
 //! map to a view, respond. None of them builds SQL.
 
+pub mod base_url;
 pub mod error;
 pub mod http;
 pub mod rest;
@@ -52,7 +53,9 @@ impl AppState {
     tags(
         (name = "datasets", description = "The catalog of datasets and their metadata"),
         (name = "records", description = "The rows of every dataset: filtered lists with cursor pages and exact totals, group-by totals, and uncapped downloads"),
-        (name = "service", description = "Health, readiness and metrics of the service")
+        (name = "service", description = "Health, readiness and metrics of the service"),
+        (name = "standards", description = "The catalog as DCAT-AP 3, schema.org and Frictionless data packages"),
+        (name = "ckan", description = "A read-only subset of CKAN's Action API for CKAN clients and harvesters")
     )
 )]
 struct ApiDoc;
@@ -61,7 +64,9 @@ struct ApiDoc;
 fn documented() -> OpenApiRouter<AppState> {
     let mut v1 = OpenApiRouter::new()
         .routes(routes!(rest::datasets::list))
-        .routes(routes!(rest::datasets::show));
+        .routes(routes!(rest::datasets::show))
+        .routes(routes!(rest::standards::schema_org))
+        .routes(routes!(rest::standards::datapackage));
     for r in rest::records_doc::routes() {
         v1 = v1.routes(r);
     }
@@ -69,6 +74,9 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(rest::health::healthz))
         .routes(routes!(rest::health::readyz))
         .routes(routes!(rest::health::metrics))
+        .routes(routes!(rest::standards::catalog))
+        .routes(routes!(rest::ckan::get_v3, rest::ckan::post_v3))
+        .routes(routes!(rest::ckan::get, rest::ckan::post))
         .nest("/api/v1", v1)
 }
 

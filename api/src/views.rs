@@ -311,8 +311,9 @@ pub struct DatasetDetail {
     /// Update frequency.
     #[schema(example = "monthly")]
     pub update_frequency: String,
-    /// Temporal coverage.
-    #[schema(example = json!(null))]
+    /// Temporal coverage: the catalog's, else the first and last year the rows cover
+    /// (`2017/2024`, or one year).
+    #[schema(example = "2017/2024")]
     pub temporal_coverage: Option<String>,
     /// Spatial coverage.
     #[schema(example = "中国")]

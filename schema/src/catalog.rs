@@ -145,3 +145,20 @@ pub const DATASETS: &[DatasetMeta] = &[
 pub fn dataset(slug: &str) -> Option<&'static DatasetMeta> {
     DATASETS.iter().find(|d| d.slug == slug)
 }
+
+/// A publisher (发布机构) of datasets, as the standards documents name it: a stable slug (the CKAN
+/// organization name), its name in Chinese and English.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Publisher {
+    pub slug: &'static str,
+    pub name_zh: &'static str,
+    pub name_en: &'static str,
+}
+
+/// The publishers the catalog knows by name. A dataset whose publisher is not listed here still
+/// gets a stable slug (see `standards::publisher`).
+pub const PUBLISHERS: &[Publisher] = &[Publisher {
+    slug: "gongkai",
+    name_zh: PUBLISHER,
+    name_en: "gongkai civil-affairs open-data catalog (compiled from the public documents of civil-affairs departments)",
+}];

@@ -274,6 +274,19 @@ pub async fn dataset_detail(
             description_en: f.description_en,
         })
         .collect();
+    // The catalog's own temporal coverage, else the years the current release's rows cover.
+    let temporal_coverage = match (d.temporal_coverage, &current) {
+        (Some(t), _) => Some(t),
+        (None, Some(r)) => {
+            let years = coverage(db, r).await?.years;
+            match (years.first(), years.last()) {
+                (Some(a), Some(b)) if a == b => Some(a.to_string()),
+                (Some(a), Some(b)) => Some(format!("{a}/{b}")),
+                _ => None,
+            }
+        }
+        (None, None) => None,
+    };
     Ok(Some(DatasetDetail {
         row_count: current.as_ref().map(|r| r.row_count).unwrap_or(0),
         release: current.map(ReleaseView::from),
@@ -291,7 +304,7 @@ pub async fn dataset_detail(
         validity: d.validity,
         superseded_by: d.superseded_by,
         update_frequency: d.update_frequency,
-        temporal_coverage: d.temporal_coverage,
+        temporal_coverage,
         spatial_coverage: d.spatial_coverage,
         licence: d.licence,
         contact: d.contact,
@@ -431,7 +444,9 @@ pub struct DatasetHit {
     pub coverage: Coverage,
 }
 
-fn text_matches(haystacks: &[&str], q: &str) -> bool {
+/// Whether every word of `q` (after full-width folding and lower-casing) occurs in one of the
+/// haystacks. An empty query matches.
+pub fn text_matches(haystacks: &[&str], q: &str) -> bool {
     let fold = |s: &str| crate::normalize::fold(s).to_lowercase();
     let hay: Vec<String> = haystacks.iter().map(|h| fold(h)).collect();
     fold(q)
@@ -527,4 +542,31 @@ pub async fn catalog_updated_at(db: &impl ConnectionTrait) -> Result<Option<Stri
         .one(db)
         .await?;
     Ok(latest.flatten())
+}
+
+/// Every dataset with everything public about it, in catalog order.
+pub async fn dataset_details(db: &impl ConnectionTrait) -> Result<Vec<DatasetDetail>, DbErr> {
+    let mut out = Vec::new();
+    for d in list_datasets(db).await? {
+        if let Some(detail) = dataset_detail(db, &d.slug).await? {
+            out.push(detail);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a dataset matches a free-text query as [`search_datasets`] matches one (see
+/// [`text_matches`]), also finding its slug, 索引号 and publisher.
+pub fn dataset_matches_text(d: &DatasetDetail, q: &str) -> bool {
+    let mut hay: Vec<&str> = vec![
+        &d.title_zh,
+        &d.title_en,
+        &d.description_zh,
+        &d.description_en,
+        &d.slug,
+        &d.index_number,
+        &d.publisher,
+    ];
+    hay.extend(d.keywords.iter().map(String::as_str));
+    text_matches(&hay, q)
 }
