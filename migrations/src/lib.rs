@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_catalog;
 mod m20261122_000002_datasets;
+mod m20261122_000004_search;
 
 pub struct Migrator;
 
@@ -18,6 +19,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_catalog::Migration),
             Box::new(m20261122_000002_datasets::Migration),
+            // 000003 is reserved for the record indexes.
+            Box::new(m20261122_000004_search::Migration),
         ]
     }
 }
