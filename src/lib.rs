@@ -16,6 +16,8 @@ pub async fn open_database(url: &str) -> Result<DatabaseConnection, DbErr> {
     let db = schema::store::connect(url).await?;
     Migrator::up(&db, None).await?;
     schema::store::sync_catalog(&db).await?;
+    // Organizations imported before the search index existed get indexed once.
+    schema::search::ensure_indexed(&db).await?;
     Ok(db)
 }
 

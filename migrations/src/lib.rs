@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_catalog;
 mod m20261122_000002_datasets;
 mod m20261122_000003_record_indexes;
+mod m20261122_000004_search;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_catalog::Migration),
             Box::new(m20261122_000002_datasets::Migration),
             Box::new(m20261122_000003_record_indexes::Migration),
+            Box::new(m20261122_000004_search::Migration),
         ]
     }
 }

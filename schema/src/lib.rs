@@ -13,6 +13,7 @@ pub mod query;
 pub mod records;
 pub mod region;
 pub mod report_format;
+pub mod search;
 pub mod standards;
 pub mod store;
 pub mod synthetic;

@@ -203,6 +203,8 @@ impl TestDb {
             "illegal_organizations",
             "org_stats",
             "report_cells",
+            "search_postings",
+            "search_indexes",
         ] {
             out.push((
                 t.to_string(),

@@ -478,6 +478,26 @@ async fn downloads_in_every_format(t: TestDb) {
     let bytes = r.bytes().await.expect("body");
     assert!(bytes.starts_with(b"id,"), "no BOM when asked");
 
+    // Chinese search: two characters, one character, a full name, a credit code or its prefix.
+    for (q, expected) in [
+        ("养老", vec![a.as_str()]),
+        ("慈", vec![b.as_str()]),
+        ("常德市慈善总会", vec![b.as_str()]),
+        (a.as_str(), vec![a.as_str()]),
+        (&a[..8], vec![a.as_str(), b.as_str()]),
+        ("殡葬", vec![]),
+    ] {
+        let p = get_json(&c, &format!("{base}/api/v1/organizations?q={q}")).await;
+        let got: Vec<&str> = p["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|i| i["uscc"].as_str())
+            .collect();
+        assert_eq!(got, expected, "q={q}");
+        assert_eq!(p["total"].as_u64(), Some(expected.len() as u64), "q={q}");
+    }
+
     let json: Value = get_json(&c, &format!("{base}/api/v1/organizations.json")).await;
     assert_eq!(json.as_array().map(Vec::len), Some(2));
     assert_eq!(json[0]["registered_capital"]["published"], "3万元");

@@ -298,6 +298,10 @@ async fn download(
         resource.path,
         format.extension()
     );
+    let filters = match &release {
+        Some(r) => schema::records::filter::resolve(&s.db, r.id, filters).await?,
+        None => filters,
+    };
     let job = Job {
         db: s.db.clone(),
         resource,

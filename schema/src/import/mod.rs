@@ -605,6 +605,11 @@ pub async fn import(
         w.flush(&txn, t).await?;
     }
 
+    // The search index of the registry's organizations, in the same transaction.
+    if dataset_slug == "registry" {
+        crate::search::index_release(&txn, rel.id).await?;
+    }
+
     // Fund totals, now that every line is known.
     for (local, total, lines, top) in &outcome.funds {
         if let Some(id) = w.fund_ids.get(local) {

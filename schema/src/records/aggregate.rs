@@ -226,6 +226,7 @@ pub async fn totals(
             truncated: false,
         });
     };
+    let filters = super::filter::resolve(db, release.id, filters.to_vec()).await?;
     let mut q = Query::select();
     for (i, d) in dims.iter().enumerate() {
         q.expr_as(Expr::cust(d.sql.clone()), Alias::new(format!("d{i}")));
@@ -236,7 +237,7 @@ pub async fn totals(
         q.expr(Expr::col(Alias::new(&m.name)).count());
     }
     q.from(Alias::new(resource.db_table))
-        .cond_where(condition(release.id, filters));
+        .cond_where(condition(release.id, &filters));
     for d in &dims {
         q.add_group_by([Expr::cust(d.sql.clone())]);
     }

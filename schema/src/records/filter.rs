@@ -74,6 +74,43 @@ pub enum Filter {
     /// On this list now (`None`: on any list).
     CreditList(Option<String>),
     Search(String),
+    /// A search resolved against the release's index (see [`resolve`]).
+    Matches(Matches),
+}
+
+/// The condition of a resolved search.
+#[derive(Debug, Clone)]
+pub struct Matches(pub Condition);
+
+impl PartialEq for Matches {
+    fn eq(&self, _: &Self) -> bool {
+        false
+    }
+}
+
+/// Resolve searches against the release's search index (`crate::search`); other filters are
+/// returned as they are.
+pub async fn resolve(
+    db: &impl sea_orm::ConnectionTrait,
+    release_id: i64,
+    filters: Vec<Filter>,
+) -> Result<Vec<Filter>, QueryError> {
+    let mut out = Vec::with_capacity(filters.len());
+    for f in filters {
+        out.push(match f {
+            Filter::Search(q) => match crate::search::organization_search(db, release_id, &q).await
+            {
+                Ok(Some(s)) => Filter::Matches(Matches(s.condition)),
+                Ok(None) => continue,
+                Err(crate::search::SearchError::Db(e)) => return Err(e.into()),
+                // One Han character has no index entry: look for it in the rows themselves.
+                Err(crate::search::SearchError::TooShort) => Filter::Search(q),
+                Err(e) => return Err(bad("q", e.to_string())),
+            },
+            other => other,
+        });
+    }
+    Ok(out)
 }
 
 /// Columns of free text that get no equality filter.
@@ -551,6 +588,7 @@ pub(crate) fn condition(release_id: i64, filters: &[Filter]) -> Condition {
                 col("uscc").in_subquery(sub.to_owned())
             }
             Filter::Search(q) => super::search_condition(release_id, q),
+            Filter::Matches(Matches(c)) => c.clone().into(),
         });
     }
     c

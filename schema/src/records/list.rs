@@ -411,11 +411,12 @@ pub async fn list(
             sources: HashMap::new(),
         });
     };
+    let filters = super::filter::resolve(db, release.id, req.filters.clone()).await?;
     let scan = Scan {
         resource,
         columns: &columns,
         release_id: release.id,
-        filters: &req.filters,
+        filters: &filters,
         sort: &req.sort,
     };
     let mut rows = fetch(db, &scan, req.cursor.as_ref(), req.limit + 1).await?;
@@ -425,7 +426,7 @@ pub async fn list(
         (true, Some(last)) => Some(cursor_after(&req.sort, &columns, last).encode()),
         _ => None,
     };
-    let total = count(db, resource, release.id, &req.filters).await?;
+    let total = count(db, resource, release.id, &filters).await?;
     let sources = sources_by_id(db, release.id).await?;
     Ok(Page {
         release: Some(release.into()),
