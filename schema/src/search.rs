@@ -648,29 +648,43 @@ enum Piece {
 
 /// `id IN (ids of the postings)` for one piece.
 fn postings_in(backend: DbBackend, release_id: i64, piece: &Piece) -> SimpleExpr {
-    let (expand, value) = match backend {
-        DbBackend::Postgres => (
-            "json_array_elements_text(CAST(p.\"org_ids\" AS json)) AS j(value)",
-            "CAST(j.value AS BIGINT)",
-        ),
-        _ => ("json_each(p.\"org_ids\") AS j", "j.value"),
-    };
     let ph = |n: usize| match backend {
         DbBackend::Postgres => format!("${n}"),
         _ => "?".to_string(),
     };
-    let head = format!(
-        "\"organizations\".\"id\" IN (SELECT {value} FROM \"search_postings\" AS p, {expand} \
-         WHERE p.\"release_id\" = {} AND ",
-        ph(1)
-    );
+    let head = match backend {
+        // `= ANY(ARRAY(…))`: PostgreSQL then walks the primary key in id order over the array
+        // and stops at the page's LIMIT (an `IN (subquery)` semi-join visits every candidate
+        // before sorting: 640 ms instead of 30 ms for 养老 on 1M organizations).
+        DbBackend::Postgres => format!(
+            "\"organizations\".\"id\" = ANY(ARRAY(SELECT CAST(j.value AS BIGINT) \
+             FROM \"search_postings\" AS p, \
+             json_array_elements_text(CAST(p.\"org_ids\" AS json)) AS j(value) \
+             WHERE p.\"release_id\" = {} AND ",
+            ph(1)
+        ),
+        _ => format!(
+            "\"organizations\".\"id\" IN (SELECT j.value FROM \"search_postings\" AS p, \
+             json_each(p.\"org_ids\") AS j WHERE p.\"release_id\" = {} AND ",
+            ph(1)
+        ),
+    };
+    let close = if backend == DbBackend::Postgres {
+        "))"
+    } else {
+        ")"
+    };
     match piece {
         Piece::Token(t) => Expr::cust_with_values(
-            format!("{head}p.\"term\" = {})", ph(2)),
+            format!("{head}p.\"term\" = {}{close}", ph(2)),
             [Value::from(release_id), Value::from(t.clone())],
         ),
         Piece::Prefix(t) => Expr::cust_with_values(
-            format!("{head}p.\"term\" >= {} AND p.\"term\" < {})", ph(2), ph(3)),
+            format!(
+                "{head}p.\"term\" >= {} AND p.\"term\" < {}{close}",
+                ph(2),
+                ph(3)
+            ),
             [
                 Value::from(release_id),
                 Value::from(t.clone()),
