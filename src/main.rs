@@ -91,6 +91,25 @@ enum Command {
     Migrate,
     /// List the datasets with their current release and row counts.
     Datasets,
+    /// Search the organizations of the current registry release as the query layer does, and
+    /// print the total, the first page, the plan and the time of each step.
+    Search {
+        /// Chinese words, a credit code or the start of one (see docs/search.md).
+        query: String,
+        /// Rows to show.
+        #[arg(long, default_value_t = 20)]
+        limit: u64,
+        /// Order by relevance instead of import order.
+        #[arg(long)]
+        relevance: bool,
+        /// Always COUNT, even when the index knows the total.
+        #[arg(long)]
+        sql_count: bool,
+        /// Run the search this many times and print the timing of each run and the median (for
+        /// benchmarks; the first run reads from a cold cache).
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
+    },
     /// Print the import formats (every table's columns) as Markdown.
     Formats,
     /// Print the OpenAPI document of the HTTP API (committed as openapi.json).
@@ -219,6 +238,74 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Formats => {
             print!("{}", schema::descriptor::formats_markdown());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search {
+            query,
+            limit,
+            relevance,
+            sql_count,
+            repeat,
+        } => {
+            let db = open_database(&cli.database_url).await?;
+            let Some(rel) = schema::query::current_release(&db, "registry").await? else {
+                println!("登记数据集没有已发布的版本。");
+                return Ok(ExitCode::FAILURE);
+            };
+            let order = if relevance {
+                schema::search::SearchOrder::Relevance
+            } else {
+                schema::search::SearchOrder::Id
+            };
+            let mut runs: Vec<f64> = Vec::new();
+            let mut last = None;
+            for _ in 0..repeat.max(1) {
+                let started = Instant::now();
+                let page = match schema::search::search_organizations(
+                    &db, rel.id, &query, limit, order, !sql_count,
+                )
+                .await
+                {
+                    Ok(Some(p)) => p,
+                    Ok(None) => {
+                        println!("搜索词为空。");
+                        return Ok(ExitCode::FAILURE);
+                    }
+                    Err(e) => {
+                        eprintln!("搜索失败：{e}");
+                        return Ok(ExitCode::FAILURE);
+                    }
+                };
+                let ms = started.elapsed().as_secs_f64() * 1000.0;
+                let [b, c, p] = page.micros.map(|u| u as f64 / 1000.0);
+                println!(
+                    "run {}: {ms:.2} ms (condition {b:.2}, count {c:.2}, page {p:.2})",
+                    runs.len() + 1
+                );
+                runs.push(ms);
+                last = Some(page);
+            }
+            if let Some(page) = last {
+                println!("plan: {}", page.plan);
+                println!(
+                    "total: {}{}",
+                    page.total,
+                    if page.total_from_index {
+                        "（取自索引）"
+                    } else {
+                        ""
+                    }
+                );
+                for h in &page.hits {
+                    println!("{}  {}", h.uscc, h.name);
+                }
+            }
+            runs.sort_by(f64::total_cmp);
+            println!(
+                "median: {:.2} ms over {} runs",
+                runs[runs.len() / 2],
+                runs.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

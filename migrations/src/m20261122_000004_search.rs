@@ -1,8 +1,9 @@
 //! The organization search index (see `docs/search.md` and `schema/src/search.rs`).
 //!
-//! `search_postings` holds one row per (release, term): the term (a CJK character bigram, a lone
-//! CJK character, or a run of ASCII letters and digits, all folded), how many organizations of the
-//! release contain it, and their ids as a JSON array of integers in ascending order. The query
+//! `search_postings` holds the posting lists of a release: per term (a CJK character bigram, a
+//! lone CJK character, or a run of ASCII letters and digits, all folded) the number of
+//! organizations of the release that contain it, and their ids as JSON arrays of integers in
+//! ascending order, split into chunks of at most 8192 ids (rows `chunk` 0, 1, …). The query
 //! layer expands the array inside SQL (`json_each` on SQLite, `json_array_elements_text` on
 //! PostgreSQL), so a search is one SQL condition on `organizations`.
 //!
@@ -35,9 +36,15 @@ impl MigrationTrait for Migration {
                 .table(a("search_postings"))
                 .col(ColumnDef::new(a("release_id")).big_integer().not_null())
                 .col(term)
+                .col(ColumnDef::new(a("chunk")).integer().not_null())
                 .col(ColumnDef::new(a("doc_count")).big_integer().not_null())
                 .col(ColumnDef::new(a("org_ids")).text().not_null())
-                .primary_key(Index::create().col(a("release_id")).col(a("term")))
+                .primary_key(
+                    Index::create()
+                        .col(a("release_id"))
+                        .col(a("term"))
+                        .col(a("chunk")),
+                )
                 .to_owned(),
         )
         .await?;

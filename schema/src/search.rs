@@ -35,8 +35,11 @@ pub const MAX_QUERY_CHARS: usize = 100;
 pub const MAX_TERMS: usize = 8;
 /// Organizations read per batch when a release is indexed.
 const INDEX_BATCH: u64 = 5_000;
-/// Upper bound on the bytes of JSON in one multi-row INSERT of postings.
-const INSERT_BYTES: usize = 4 << 20;
+/// Ids per row of `search_postings` (about 64 KB of JSON for a national registry): long posting
+/// lists are split into chunks, so no single value is large to write, store or parse.
+pub const CHUNK_IDS: usize = 8192;
+/// Rows in one multi-row INSERT of postings (one statement shape, prepared once).
+const INSERT_ROWS: usize = 32;
 
 /// Why a query cannot be run.
 #[derive(Debug, thiserror::Error)]
@@ -269,6 +272,12 @@ impl Postings {
         let d = id.wrapping_sub(self.last);
         self.last = id;
         self.count += 1;
+        // Grow by a quarter, not double: a national registry holds tens of millions of
+        // postings, and doubling leaves a third of the memory unused on average.
+        if self.bytes.capacity() - self.bytes.len() < 10 {
+            self.bytes
+                .reserve_exact((self.bytes.capacity() / 4).max(16));
+        }
         let mut z = ((d << 1) ^ (d >> 63)) as u64;
         loop {
             let b = (z & 0x7f) as u8;
@@ -281,22 +290,27 @@ impl Postings {
         }
     }
 
-    /// The ids, ascending, each once.
-    fn ids(&self) -> Vec<i64> {
-        let mut out = Vec::with_capacity(self.count as usize);
+    /// Call `f` with every id, in the order pushed.
+    fn for_each(&self, mut f: impl FnMut(i64)) {
         let (mut z, mut shift, mut last) = (0u64, 0u32, 0i64);
         for &b in &self.bytes {
             z |= u64::from(b & 0x7f) << shift;
             if b & 0x80 == 0 {
                 let d = ((z >> 1) as i64) ^ -((z & 1) as i64);
                 last = last.wrapping_add(d);
-                out.push(last);
+                f(last);
                 z = 0;
                 shift = 0;
             } else {
                 shift += 7;
             }
         }
+    }
+
+    /// The ids, ascending, each once.
+    fn ids(&self) -> Vec<i64> {
+        let mut out = Vec::with_capacity(self.count as usize);
+        self.for_each(|id| out.push(id));
         out.sort_unstable();
         out.dedup();
         out
@@ -372,13 +386,59 @@ fn org(col: &str) -> (Alias, Alias) {
     (Alias::new("organizations"), Alias::new(col))
 }
 
+/// One organization to index: id, name, business scope.
+type Doc = (i64, String, Option<String>);
+/// One row of `search_postings`: token, chunk, the token's document count, ids as a JSON array.
+type PostingRow = (String, i64, i64, String);
+
 /// Index the organizations of a release (replacing any earlier index of it). Runs inside the
 /// import transaction, so the index and the rows are stored together or not at all.
+///
+/// The postings are built on one blocking thread, fed with batches of rows and then handing
+/// back the rows of `search_postings` one by one: tokenizing runs beside the database reads, and
+/// the postings are allocated and freed by one thread (a builder that follows the async task
+/// from worker thread to worker thread leaves freed memory behind in each thread's heap).
 pub async fn index_release(
     db: &impl ConnectionTrait,
     release_id: i64,
 ) -> Result<IndexStats, DbErr> {
-    let mut builder = IndexBuilder::new();
+    let (doc_tx, mut doc_rx) = tokio::sync::mpsc::channel::<Vec<Doc>>(2);
+    let (row_tx, mut row_rx) = tokio::sync::mpsc::channel::<PostingRow>(4);
+    let worker = tokio::task::spawn_blocking(move || {
+        let mut builder = IndexBuilder::new();
+        while let Some(batch) = doc_rx.blocking_recv() {
+            for (id, name, scope) in batch {
+                builder.add(id, &name, scope.as_deref());
+            }
+        }
+        let counts = (builder.documents(), builder.terms(), builder.postings());
+        let mut terms: Vec<(Box<str>, Postings)> = builder.postings.into_iter().collect();
+        terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        'terms: for (term, p) in terms {
+            let ids = p.ids();
+            drop(p);
+            let n = ids.len() as i64;
+            for (chunk, part) in ids.chunks(CHUNK_IDS).enumerate() {
+                let mut json = String::with_capacity(part.len() * 8 + 2);
+                json.push('[');
+                for (i, id) in part.iter().enumerate() {
+                    if i > 0 {
+                        json.push(',');
+                    }
+                    json.push_str(&id.to_string());
+                }
+                json.push(']');
+                if row_tx
+                    .blocking_send((term.to_string(), chunk as i64, n, json))
+                    .is_err()
+                {
+                    break 'terms;
+                }
+            }
+        }
+        counts
+    });
+
     // Ids of a release's rows, scanned by primary key in batches (a range on the key, so no
     // database can choose a worse plan); rows of other releases in the range are skipped.
     let bounds = db
@@ -418,32 +478,24 @@ pub async fn index_release(
                 .await?;
             let Some(last) = rows.last() else { break };
             after = last.try_get::<i64>("", "id")?;
+            let mut batch = Vec::with_capacity(rows.len());
             for r in &rows {
                 if r.try_get::<i64>("", "release_id")? != release_id {
                     continue;
                 }
-                let id: i64 = r.try_get("", "id")?;
-                let name: String = r.try_get("", "name")?;
-                let scope: Option<String> = r.try_get("", "business_scope")?;
-                builder.add(id, &name, scope.as_deref());
+                batch.push((
+                    r.try_get("", "id")?,
+                    r.try_get("", "name")?,
+                    r.try_get("", "business_scope")?,
+                ));
+            }
+            if doc_tx.send(batch).await.is_err() {
+                break;
             }
         }
     }
-    write_index(db, release_id, builder).await
-}
+    drop(doc_tx);
 
-/// Store the postings of a release and its row in `search_indexes`.
-async fn write_index(
-    db: &impl ConnectionTrait,
-    release_id: i64,
-    builder: IndexBuilder,
-) -> Result<IndexStats, DbErr> {
-    let stats = IndexStats {
-        release_id,
-        documents: builder.documents(),
-        terms: builder.terms(),
-        postings: builder.postings(),
-    };
     for t in ["search_postings", "search_indexes"] {
         db.execute(
             Query::delete()
@@ -452,53 +504,49 @@ async fn write_index(
         )
         .await?;
     }
-    let mut terms: Vec<(Box<str>, Postings)> = builder.postings.into_iter().collect();
-    terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let cols = [
         Alias::new("release_id"),
         Alias::new("term"),
+        Alias::new("chunk"),
         Alias::new("doc_count"),
         Alias::new("org_ids"),
     ];
-    let mut insert = Query::insert();
-    insert
-        .into_table(Alias::new("search_postings"))
-        .columns(cols.clone());
-    let (mut rows, mut bytes) = (0usize, 0usize);
-    let mut json = String::new();
-    for (term, p) in terms {
-        let ids = p.ids();
-        json.clear();
-        json.push('[');
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            json.push_str(&id.to_string());
-        }
-        json.push(']');
-        bytes += json.len();
-        rows += 1;
-        insert
-            .values([
-                Expr::val(release_id),
-                Expr::val(term.to_string()),
-                Expr::val(ids.len() as i64),
-                Expr::val(std::mem::take(&mut json)),
-            ])
-            .map_err(|e| DbErr::Custom(e.to_string()))?;
-        if bytes >= INSERT_BYTES || rows >= 500 {
-            db.execute(&insert).await?;
-            insert = Query::insert();
+    let mut pending: Vec<PostingRow> = Vec::with_capacity(INSERT_ROWS);
+    loop {
+        let next = row_rx.recv().await;
+        let done = next.is_none();
+        pending.extend(next);
+        if pending.len() == INSERT_ROWS || (done && !pending.is_empty()) {
+            let mut insert = Query::insert();
             insert
                 .into_table(Alias::new("search_postings"))
                 .columns(cols.clone());
-            (rows, bytes) = (0, 0);
+            for (term, chunk, n, json) in pending.drain(..) {
+                insert
+                    .values([
+                        Expr::val(release_id),
+                        Expr::val(term),
+                        Expr::val(chunk),
+                        Expr::val(n),
+                        Expr::val(json),
+                    ])
+                    .map_err(|e| DbErr::Custom(e.to_string()))?;
+            }
+            db.execute(&insert).await?;
+        }
+        if done {
+            break;
         }
     }
-    if rows > 0 {
-        db.execute(&insert).await?;
-    }
+    let (documents, terms, postings) = worker
+        .await
+        .map_err(|e| DbErr::Custom(format!("search index thread: {e}")))?;
+    let stats = IndexStats {
+        release_id,
+        documents,
+        terms,
+        postings,
+    };
     db.execute(
         Query::insert()
             .into_table(Alias::new("search_indexes"))
@@ -600,29 +648,43 @@ enum Piece {
 
 /// `id IN (ids of the postings)` for one piece.
 fn postings_in(backend: DbBackend, release_id: i64, piece: &Piece) -> SimpleExpr {
-    let (expand, value) = match backend {
-        DbBackend::Postgres => (
-            "json_array_elements_text(CAST(p.\"org_ids\" AS json)) AS j(value)",
-            "CAST(j.value AS BIGINT)",
-        ),
-        _ => ("json_each(p.\"org_ids\") AS j", "j.value"),
-    };
     let ph = |n: usize| match backend {
         DbBackend::Postgres => format!("${n}"),
         _ => "?".to_string(),
     };
-    let head = format!(
-        "\"organizations\".\"id\" IN (SELECT {value} FROM \"search_postings\" AS p, {expand} \
-         WHERE p.\"release_id\" = {} AND ",
-        ph(1)
-    );
+    let head = match backend {
+        // `= ANY(ARRAY(…))`: PostgreSQL then walks the primary key in id order over the array
+        // and stops at the page's LIMIT (an `IN (subquery)` semi-join visits every candidate
+        // before sorting: 640 ms instead of 30 ms for 养老 on 1M organizations).
+        DbBackend::Postgres => format!(
+            "\"organizations\".\"id\" = ANY(ARRAY(SELECT CAST(j.value AS BIGINT) \
+             FROM \"search_postings\" AS p, \
+             json_array_elements_text(CAST(p.\"org_ids\" AS json)) AS j(value) \
+             WHERE p.\"release_id\" = {} AND ",
+            ph(1)
+        ),
+        _ => format!(
+            "\"organizations\".\"id\" IN (SELECT j.value FROM \"search_postings\" AS p, \
+             json_each(p.\"org_ids\") AS j WHERE p.\"release_id\" = {} AND ",
+            ph(1)
+        ),
+    };
+    let close = if backend == DbBackend::Postgres {
+        "))"
+    } else {
+        ")"
+    };
     match piece {
         Piece::Token(t) => Expr::cust_with_values(
-            format!("{head}p.\"term\" = {})", ph(2)),
+            format!("{head}p.\"term\" = {}{close}", ph(2)),
             [Value::from(release_id), Value::from(t.clone())],
         ),
         Piece::Prefix(t) => Expr::cust_with_values(
-            format!("{head}p.\"term\" >= {} AND p.\"term\" < {})", ph(2), ph(3)),
+            format!(
+                "{head}p.\"term\" >= {} AND p.\"term\" < {}{close}",
+                ph(2),
+                ph(3)
+            ),
             [
                 Value::from(release_id),
                 Value::from(t.clone()),
@@ -670,6 +732,7 @@ async fn token_counts(
                 .columns([Alias::new("term"), Alias::new("doc_count")])
                 .from(Alias::new("search_postings"))
                 .and_where(Expr::col(Alias::new("release_id")).eq(release_id))
+                .and_where(Expr::col(Alias::new("chunk")).eq(0))
                 .and_where(Expr::col(Alias::new("term")).is_in(tokens.iter().cloned())),
         )
         .await?;
@@ -696,6 +759,7 @@ async fn prefix_counts(
                 .expr(Expr::col(Alias::new("doc_count")).sum())
                 .from(Alias::new("search_postings"))
                 .and_where(Expr::col(Alias::new("release_id")).eq(release_id))
+                .and_where(Expr::col(Alias::new("chunk")).eq(0))
                 .and_where(Expr::col(Alias::new("term")).gte(p))
                 .and_where(Expr::col(Alias::new("term")).lt(prefix_end(p))),
         )
@@ -1022,5 +1086,11 @@ mod tests {
             p.push(id);
         }
         assert_eq!(p.ids(), vec![2, 3, 7, 1_000_000, 1_000_001]);
+        let mut q = Postings::default();
+        for id in 1..=10_000 {
+            q.push(id * 97);
+        }
+        assert_eq!(q.ids(), (1..=10_000).map(|i| i * 97).collect::<Vec<i64>>());
+        assert!(q.bytes.capacity() < q.bytes.len() * 5 / 4 + 32);
     }
 }

@@ -210,6 +210,31 @@ fn generated_data_imports_and_is_marked_synthetic() {
             .unwrap_or_else(|| panic!("{slug} in {text}"));
         assert!(!line.contains(" 0 行"), "{line}");
     }
+    // The import indexed the organizations: `search` finds a common word and a credit code.
+    let search = |q: &str| {
+        let run = gongkai()
+            .args(["--database-url", &db, "search", q])
+            .output()
+            .expect("run");
+        let text = String::from_utf8_lossy(&run.stdout).into_owned();
+        assert!(run.status.success(), "{text}");
+        let total: u64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("total: "))
+            .and_then(|t| t.split('（').next())
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or_else(|| panic!("a total in {text}"));
+        (total, text)
+    };
+    let (n, text) = search("养老");
+    assert!(n > 0, "{text}");
+    let orgs = std::fs::read_to_string(out.join("registry/organizations.csv")).expect("orgs");
+    let row = orgs.lines().nth(1).expect("an organization");
+    let mut cells = row.split(',');
+    let (code, name) = (cells.next().expect("code"), cells.next().expect("name"));
+    let (n, text) = search(code);
+    assert_eq!(n, 1, "{text}");
+    assert!(text.contains(name), "{text}");
 }
 
 #[test]

@@ -224,18 +224,66 @@ async fn index_is_written_with_the_release(t: TestDb) {
     );
     let n = t
         .scalar(&format!(
-            "SELECT COUNT(*) FROM search_postings WHERE release_id = {rel}"
+            "SELECT COUNT(*) FROM search_postings WHERE release_id = {rel} AND chunk = 0"
         ))
         .await;
     assert_eq!(n as usize, want.len());
     let rows = t
         .texts(&format!(
-            "SELECT org_ids FROM search_postings WHERE release_id = {rel} AND term = '慈善'"
+            "SELECT org_ids FROM search_postings WHERE release_id = {rel} AND term = '慈善' AND chunk = 0"
         ))
         .await;
     let ids: Vec<i64> = serde_json::from_str(rows[0][0].as_deref().expect("ids")).expect("JSON");
     assert_eq!(ids.len(), want["慈善"].len());
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids ascend: {ids:?}");
+}
+
+/// Posting lists longer than a chunk are split over rows and read back whole.
+async fn long_posting_lists_are_chunked(t: TestDb) {
+    let n = search::CHUNK_IDS + 300;
+    let mut body =
+        String::from("统一社会信用代码,社会组织名称,社会组织类型,登记管理机关,业务范围,登记状态\n");
+    for i in 0..n {
+        let code = schema::uscc::compose("52", "430700", &format!("MJ{i:06}")).expect("compose");
+        let scope = if i % 2 == 0 {
+            "慈善服务"
+        } else {
+            "慈善、服务"
+        };
+        body.push_str(&format!(
+            "{code},常德市第{i}号社区服务中心,社会服务机构,常德市民政局,{scope},正常\n"
+        ));
+    }
+    let f = Files::new();
+    let p = f.csv("orgs.csv", &body);
+    let rel = import::import(&t.db, "registry", &[ImportFile::new(p)], options())
+        .await
+        .expect("import")
+        .release_id;
+    assert_eq!(
+        t.scalar(&format!(
+            "SELECT COUNT(*) FROM search_postings WHERE release_id = {rel} AND term = '慈善'"
+        ))
+        .await,
+        2
+    );
+    let s = search::organization_search(&t.db, rel, "慈善")
+        .await
+        .expect("ok")
+        .expect("some");
+    assert_eq!(s.exact_count, Some(n as u64));
+    assert_eq!(search_names(&t, rel, "慈善").await.len(), n);
+    assert_eq!(search_names(&t, rel, "慈善服务").await.len(), n.div_ceil(2));
+    let page =
+        search::search_organizations(&t.db, rel, "慈善服务", 20, search::SearchOrder::Id, true)
+            .await
+            .expect("ok")
+            .expect("some");
+    assert_eq!(page.total, n.div_ceil(2) as u64);
+    assert!(!page.total_from_index);
+    assert_eq!(page.hits.len(), 20);
+    assert!(page.hits.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(page.hits[1].name, "常德市第2号社区服务中心");
 }
 
 async fn failed_import_writes_no_index(t: TestDb) {
@@ -588,6 +636,7 @@ async fn quality_on_the_judged_queries(t: TestDb) {
 both! {
     index_is_written_with_the_release => index_is_written_with_the_release;
     failed_import_writes_no_index => failed_import_writes_no_index;
+    long_posting_lists_are_chunked => long_posting_lists_are_chunked;
     search_sees_only_its_release => search_sees_only_its_release;
     errors_and_empty_queries => errors_and_empty_queries;
     relevance_orders_name_matches_first => relevance_orders_name_matches_first;
