@@ -103,9 +103,11 @@ pub async fn resolve(
                 Ok(Some(s)) => Filter::Matches(Matches(s.condition)),
                 Ok(None) => continue,
                 Err(crate::search::SearchError::Db(e)) => return Err(e.into()),
-                // One Han character has no index entry: look for it in the rows themselves.
-                Err(crate::search::SearchError::TooShort) => Filter::Search(q),
-                Err(e) => return Err(bad("q", e.to_string())),
+                // One Han character has no index entry, and more terms than the index plan takes
+                // are refused by it: look for the text in the rows themselves.
+                Err(crate::search::SearchError::TooShort | crate::search::SearchError::TooLong) => {
+                    Filter::Search(q)
+                }
             },
             other => other,
         });
