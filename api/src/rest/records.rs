@@ -159,9 +159,6 @@ pub async fn list(
             format!("at most {MAX_LIMIT} per page; the downloads (.csv, .json …) have no cap"),
         ));
     }
-    if let Some(format) = opts.format {
-        return download(resource, s, filters, opts, format, &params).await;
-    }
     // A cursor names a page; one this API did not hand out (or for another sort) names none.
     let cursor = match &opts.cursor {
         Some(c) => Some(Cursor::decode(c, &opts.sort).map_err(|e| {
@@ -172,6 +169,10 @@ pub async fn list(
         })?),
         None => None,
     };
+    if let Some(format) = opts.format {
+        // With a cursor, the download starts after that page.
+        return download(resource, s, filters, opts, format, &params, cursor).await;
+    }
     let page = schema::records::list(
         &s.db,
         resource,
@@ -228,7 +229,7 @@ pub async fn download_as(
         ));
     }
     let filters = parse_params(resource, &params)?;
-    download(resource, s, filters, opts, format, &params).await
+    download(resource, s, filters, opts, format, &params, None).await
 }
 
 /// `GET /api/v1/datasets/{slug}/{file}`: a whole table of a dataset, e.g. `organizations.csv`
@@ -256,7 +257,7 @@ pub async fn dataset_file(
         ));
     }
     let opts = parse_options(resource, &params)?;
-    download(resource, s, Vec::new(), opts, format, &params).await
+    download(resource, s, Vec::new(), opts, format, &params, None).await
 }
 
 fn etag(release_id: i64, format: Format, params: &Params, path: &str) -> String {
@@ -282,6 +283,7 @@ async fn download(
     opts: Options,
     format: Format,
     params: &Params,
+    start: Option<Cursor>,
 ) -> Result<Response, ApiError> {
     let release = current_release(&s.db, resource.dataset).await?;
     let (release_id, version) = release
@@ -310,6 +312,7 @@ async fn download(
         sort: opts.sort,
         cap: opts.limit,
         sources,
+        start,
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(2);
     match format {
@@ -360,6 +363,8 @@ struct Job {
     sort: Sort,
     cap: Option<u64>,
     sources: HashMap<i64, SourceView>,
+    /// Start after this row (a list's cursor).
+    start: Option<Cursor>,
 }
 
 type Tx = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
@@ -409,7 +414,7 @@ impl Job {
                 format == Format::Ndjson,
             )),
         };
-        let mut after: Option<Cursor> = None;
+        let mut after: Option<Cursor> = self.start.clone();
         let mut sent = 0u64;
         loop {
             let rows = self.batch(&columns, after.as_ref(), sent).await?;
@@ -447,7 +452,7 @@ impl Job {
             money_mask(self.resource, &columns),
             dir.path(),
         )?;
-        let mut after: Option<Cursor> = None;
+        let mut after: Option<Cursor> = self.start.clone();
         let mut sent = 0u64;
         loop {
             let rows = rt.block_on(self.batch(&columns, after.as_ref(), sent))?;
