@@ -343,7 +343,7 @@ async fn download(
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(format.media_type()),
+        HeaderValue::from_static(format.content_type()),
     );
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);

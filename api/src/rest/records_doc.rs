@@ -177,7 +177,7 @@ fn file_response(format: Format) -> utoipa::openapi::Response {
             format.extension().to_uppercase()
         ))
         .content(
-            format.media_type().split(';').next().unwrap_or("").trim(),
+            format.media_type(),
             ContentBuilder::new().schema(Some(schema)).build(),
         )
         .build()
@@ -649,7 +649,7 @@ pub fn routes() -> Vec<UtoipaMethodRouter<AppState>> {
                 _ => ObjectBuilder::new().schema_type(Type::String).into(),
             };
             b = b.content(
-                f.media_type().split(';').next().unwrap_or("").trim(),
+                f.media_type(),
                 ContentBuilder::new().schema(Some(schema)).build(),
             );
         }

@@ -37,9 +37,18 @@ impl Format {
         Format::ALL.into_iter().find(|f| f.extension() == s)
     }
 
-    pub fn media_type(self) -> &'static str {
+    /// The `Content-Type` of a download: the media type, with the charset for CSV.
+    pub fn content_type(self) -> &'static str {
         match self {
             Format::Csv => "text/csv; charset=utf-8",
+            f => f.media_type(),
+        }
+    }
+
+    /// The media type, without parameters.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv",
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             Format::Json => "application/json",
             Format::Ndjson => "application/x-ndjson",

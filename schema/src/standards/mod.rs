@@ -90,27 +90,11 @@ impl Links {
     }
 }
 
-/// A download format of the record resources.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Csv,
-    Xlsx,
-    Json,
-    Ndjson,
-}
+/// The download formats of the record resources (defined with their encoders); the catalog
+/// standards add how each is named in CKAN, IANA and the EU file-type vocabulary.
+pub use crate::records::export::Format;
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Csv, Format::Xlsx, Format::Json, Format::Ndjson];
-
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Csv => "csv",
-            Format::Xlsx => "xlsx",
-            Format::Json => "json",
-            Format::Ndjson => "ndjson",
-        }
-    }
-
     /// The name CKAN and people use: `CSV`, `XLSX`, `JSON`, `NDJSON`.
     pub fn label(self) -> &'static str {
         match self {
@@ -118,15 +102,6 @@ impl Format {
             Format::Xlsx => "XLSX",
             Format::Json => "JSON",
             Format::Ndjson => "NDJSON",
-        }
-    }
-
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Format::Csv => "text/csv",
-            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            Format::Json => "application/json",
-            Format::Ndjson => "application/x-ndjson",
         }
     }
 
