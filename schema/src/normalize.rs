@@ -272,7 +272,8 @@ pub fn figure(value: &str, unit_cell: &str, default_unit: Option<&str>) -> Resul
 }
 
 /// Format fen as exact yuan: `2452662000000` → `"24526620000.00"`.
-pub fn fen_to_yuan(fen: i64) -> String {
+pub fn fen_to_yuan(fen: impl Into<i128>) -> String {
+    let fen: i128 = fen.into();
     let sign = if fen < 0 { "-" } else { "" };
     let a = fen.unsigned_abs();
     format!("{sign}{}.{:02}", a / 100, a % 100)
@@ -511,7 +512,7 @@ mod tests {
 
     #[test]
     fn yuan_formatting_is_exact() {
-        assert_eq!(fen_to_yuan(24_526_620_000), "245266200.00");
+        assert_eq!(fen_to_yuan(24_526_620_000i64), "245266200.00");
         assert_eq!(fen_to_yuan(-5), "-0.05");
         assert_eq!(fen_to_yuan(i64::MAX), "92233720368547758.07");
     }

@@ -112,35 +112,10 @@ fn parse_options(resource: &Resource, params: &Params) -> Result<Options, ApiErr
 
 /// The `?…` of a link to the next page: the request's parameters with the new cursor.
 fn next_query(params: &Params, cursor: &str) -> String {
-    let mut s = url_encode_pairs(
-        params
-            .iter()
-            .filter(|(k, _)| k != "cursor")
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    );
-    if !s.is_empty() {
-        s.push('&');
-    }
-    s.push_str("cursor=");
-    s.push_str(cursor);
-    s
-}
-
-fn url_encode_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    pairs
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params.iter().filter(|(k, _)| k != "cursor"))
+        .append_pair("cursor", cursor)
+        .finish()
 }
 
 /// `GET /api/v1/{resource}`: a page of records, or the whole selection as a download when
@@ -532,7 +507,7 @@ fn sums_json(sums: &[aggregate::Sum]) -> Value {
     Value::Array(
         sums.iter()
             .map(|s| {
-                let yuan = (s.unit == "fen").then(|| yuan_of(s.total));
+                let yuan = (s.unit == "fen").then(|| schema::normalize::fen_to_yuan(s.total));
                 json!({
                     "measure": s.measure,
                     "unit": s.unit,
@@ -543,13 +518,6 @@ fn sums_json(sums: &[aggregate::Sum]) -> Value {
             })
             .collect(),
     )
-}
-
-/// Exact yuan of a fen total that may exceed 64 bits.
-fn yuan_of(fen: i128) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let a = fen.unsigned_abs();
-    format!("{sign}{}.{:02}", a / 100, a % 100)
 }
 
 fn totals_json(resource: &Resource, t: Totals, overall: Totals) -> Value {
