@@ -485,8 +485,8 @@ pub struct TotalsSum {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TotalsGroup {
     /// The group's value of each dimension (and of each figure's unit).
-    #[schema(example = json!({"region_code.province": "110000", "value_unit": "persons"}))]
-    pub key: std::collections::BTreeMap<String, serde_json::Value>,
+    #[schema(value_type = std::collections::BTreeMap<String, serde_json::Value>, example = json!({"region_code.province": "110000", "value_unit": "persons"}))]
+    pub key: serde_json::Map<String, serde_json::Value>,
     /// Rows behind the sums.
     #[schema(example = 12)]
     pub rows: i64,

@@ -21,7 +21,7 @@ use sha2::Digest;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorCode};
-use crate::views::Release;
+use crate::views::{self, Release};
 
 /// Query parameters as given, in order (filters may repeat).
 pub type Params = Vec<(String, String)>;
@@ -477,7 +477,7 @@ pub async fn totals(
     resource: &'static Resource,
     s: AppState,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<views::Totals>, ApiError> {
     let mut limit = 1000u64;
     let mut group_by = String::new();
     let mut rest: Params = Vec::new();
@@ -500,62 +500,42 @@ pub async fn totals(
     let filters = parse_params(resource, &rest)?;
     let t = aggregate::totals(&s.db, resource, &filters, &dims, limit).await?;
     let overall = aggregate::totals(&s.db, resource, &filters, &[], 1000).await?;
-    Ok(Json(totals_json(resource, t, overall)))
+    Ok(Json(views::Totals {
+        resource: resource.path.to_string(),
+        dataset: resource.dataset.to_string(),
+        groups: groups_view(&t),
+        overall: groups_view(&overall),
+        release: t.release.map(Release::from),
+        group_by: t.group_by,
+        truncated: t.truncated,
+    }))
 }
 
-fn sums_json(sums: &[aggregate::Sum]) -> Value {
-    Value::Array(
-        sums.iter()
-            .map(|s| {
-                let yuan = (s.unit == "fen").then(|| schema::normalize::fen_to_yuan(s.total));
-                json!({
-                    "measure": s.measure,
-                    "unit": s.unit,
-                    "total": s.total.to_string(),
-                    "yuan": yuan,
-                    "count": s.count,
+/// The groups of a totals answer as their wire view.
+fn groups_view(t: &Totals) -> Vec<views::TotalsGroup> {
+    t.groups
+        .iter()
+        .map(|g| views::TotalsGroup {
+            key: t
+                .group_by
+                .iter()
+                .zip(&g.key)
+                .map(|(d, c)| (d.clone(), c.to_json()))
+                .collect(),
+            rows: g.rows,
+            sums: g
+                .sums
+                .iter()
+                .map(|s| views::TotalsSum {
+                    measure: s.measure.clone(),
+                    unit: s.unit.clone(),
+                    total: s.total.to_string(),
+                    yuan: (s.unit == "fen").then(|| schema::normalize::fen_to_yuan(s.total)),
+                    count: s.count,
                 })
-            })
-            .collect(),
-    )
-}
-
-fn totals_json(resource: &Resource, t: Totals, overall: Totals) -> Value {
-    let groups: Vec<Value> = t
-        .groups
-        .iter()
-        .map(|g| {
-            let key: serde_json::Map<String, Value> = t
-                .group_by
-                .iter()
-                .zip(&g.key)
-                .map(|(d, c)| (d.clone(), c.to_json()))
-                .collect();
-            json!({"key": key, "rows": g.rows, "sums": sums_json(&g.sums)})
+                .collect(),
         })
-        .collect();
-    let overall: Vec<Value> = overall
-        .groups
-        .iter()
-        .map(|g| {
-            let key: serde_json::Map<String, Value> = overall
-                .group_by
-                .iter()
-                .zip(&g.key)
-                .map(|(d, c)| (d.clone(), c.to_json()))
-                .collect();
-            json!({"key": key, "rows": g.rows, "sums": sums_json(&g.sums)})
-        })
-        .collect();
-    json!({
-        "resource": resource.path,
-        "dataset": resource.dataset,
-        "release": t.release.map(Release::from),
-        "group_by": t.group_by,
-        "truncated": t.truncated,
-        "groups": groups,
-        "overall": overall,
-    })
+        .collect()
 }
 
 /// `GET /api/v1/organizations/{uscc}`.
