@@ -444,14 +444,10 @@ pub struct DatasetHit {
     pub coverage: Coverage,
 }
 
-/// Whether every word of `q` (after full-width folding and lower-casing) occurs in one of the
-/// haystacks. An empty query matches.
+/// Whether every term of `q` occurs in one of the haystacks, by the rules of the organization
+/// search (`crate::search`), so datasets, organizations and the static catalog match alike.
 pub fn text_matches(haystacks: &[&str], q: &str) -> bool {
-    let fold = |s: &str| crate::normalize::fold(s).to_lowercase();
-    let hay: Vec<String> = haystacks.iter().map(|h| fold(h)).collect();
-    fold(q)
-        .split_whitespace()
-        .all(|word| hay.iter().any(|h| h.contains(word)))
+    crate::search::texts_match(haystacks, q)
 }
 
 /// The datasets matching a query (every word of `q` in a title, description or keyword; theme,

@@ -238,8 +238,13 @@ fn fields_match(fields: &[&str], terms: &[Term]) -> bool {
 /// searching texts in memory (dataset titles and descriptions). An empty query matches
 /// everything. Unlike the database search, single-character queries are allowed here.
 pub fn text_matches(text: &str, q: &str) -> bool {
+    texts_match(&[text], q)
+}
+
+/// [`text_matches`] over several fields: every term of `q` occurs in one of them.
+pub fn texts_match(texts: &[&str], q: &str) -> bool {
     let terms = query_terms(q);
-    terms.is_empty() || fields_match(&[text], &terms)
+    terms.is_empty() || fields_match(texts, &terms)
 }
 
 /// Whether an organization matches `q`, in memory, with exactly the semantics of
