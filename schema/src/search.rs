@@ -572,18 +572,8 @@ pub async fn index_release(
             .map_err(|e| DbErr::Custom(e.to_string()))?,
     )
     .await?;
-    // Planner statistics: without them SQLite takes `release_id = ?` for selective and scans a
-    // whole release instead of looking up the few ids a search yields.
-    if db.get_database_backend() == DbBackend::Sqlite {
-        db.execute_unprepared(
-            "PRAGMA analysis_limit = 1000; ANALYZE organizations; ANALYZE search_postings; \
-             PRAGMA analysis_limit = 0",
-        )
-        .await?;
-    } else {
-        db.execute_unprepared("ANALYZE organizations; ANALYZE search_postings")
-            .await?;
-    }
+    // Planner statistics are refreshed by the caller once the index is in place (see
+    // `crate::store::refresh_statistics`).
     Ok(stats)
 }
 
@@ -624,7 +614,9 @@ pub async fn ensure_indexed(db: &impl ConnectionTrait) -> Result<Option<IndexSta
     if index_stats(db, rel.id).await?.is_some() {
         return Ok(None);
     }
-    index_release(db, rel.id).await.map(Some)
+    let stats = index_release(db, rel.id).await?;
+    crate::store::refresh_statistics(db, &["organizations", "search_postings"]).await;
+    Ok(Some(stats))
 }
 
 // ---- the query ---------------------------------------------------------------------------------

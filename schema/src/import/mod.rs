@@ -686,7 +686,13 @@ pub async fn import(
     .insert(&txn)
     .await?;
     txn.commit().await?;
-    refresh_statistics(db, dataset_slug).await;
+    let mut tables: Vec<&str> = crate::records::resources_of(dataset_slug)
+        .map(|r| r.db_table)
+        .collect();
+    if dataset_slug == "registry" {
+        tables.push("search_postings");
+    }
+    crate::store::refresh_statistics(db, &tables).await;
 
     Ok(ImportSummary {
         dataset: dataset_slug.to_string(),
@@ -697,17 +703,4 @@ pub async fn import(
         sources: w.source_ids.len(),
         warnings: outcome.warnings,
     })
-}
-
-/// Refresh the planner's statistics of a dataset's tables after an import. Without them SQLite
-/// may walk a secondary index of the whole release to answer `id > ? ORDER BY id` (a download
-/// batch) instead of the primary key: 25 times slower on a million rows. A failure here only
-/// costs speed, so it is logged, not returned.
-async fn refresh_statistics(db: &impl ConnectionTrait, dataset: &str) {
-    for r in crate::records::resources_of(dataset) {
-        let sql = format!("ANALYZE {}", r.db_table);
-        if let Err(e) = db.execute_unprepared(&sql).await {
-            tracing::warn!(table = r.db_table, error = %e, "could not refresh statistics");
-        }
-    }
 }
