@@ -17,8 +17,11 @@ use crate::entity::{dataset, dictionary_field, region};
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let url = normalize_url(url);
     let mut opts = ConnectOptions::new(url.clone());
+    // A pooled connection is checked with a round trip only after a while idle: checking at
+    // every acquire cost a second round trip per query.
     opts.sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(30));
+        .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire_if_idle_for(Duration::from_secs(30));
     if url.starts_with("sqlite:") {
         let memory = url.contains(":memory:");
         // An in-memory database lives in one connection.
