@@ -372,7 +372,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 request_timeout: std::time::Duration::from_secs(request_timeout),
                 ..Default::default()
             };
-            api::serve_with(api::AppState { db }, &config, listener).await?;
+            api::serve_with(api::AppState::new(db), &config, listener).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {

@@ -403,7 +403,12 @@ async fn catalog_last_modified(db: &DatabaseConnection) -> Option<SystemTime> {
             return None;
         }
     };
-    let t = chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%SZ").ok()?;
+    published_time(&text)
+}
+
+/// A stored publication time (`2026-11-22T08:00:00Z`) as a time.
+pub(crate) fn published_time(text: &str) -> Option<SystemTime> {
+    let t = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%SZ").ok()?;
     Some(SystemTime::from(t.and_utc()))
 }
 
@@ -432,7 +437,13 @@ async fn conditional(State(c): State<Arc<Conditional>>, req: Request, next: Next
     let has_if_none_match = req.headers().contains_key(header::IF_NONE_MATCH);
     let if_none_match = req.headers().typed_get::<IfNoneMatch>();
     let if_modified_since = req.headers().typed_get::<IfModifiedSince>();
-    let catalog_updated = if req.uri().path().starts_with("/api/") {
+    // A record list states its own (the publication of the release it read, in the same
+    // snapshot as its rows), so the catalog's is not read for it.
+    let own = req
+        .extensions()
+        .get::<MatchedPath>()
+        .is_some_and(|m| crate::rest::records::states_last_modified(m.as_str()));
+    let catalog_updated = if req.uri().path().starts_with("/api/") && !own {
         catalog_last_modified(&c.db).await
     } else {
         None

@@ -24,12 +24,17 @@ pub use error::{ApiError, ErrorCode};
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Published releases with their sources, read once per release.
+    pub releases: std::sync::Arc<schema::query::ReleaseCache>,
 }
 
 impl AppState {
     /// The state of a server reading `db`.
     pub fn new(db: DatabaseConnection) -> Self {
-        AppState { db }
+        AppState {
+            db,
+            releases: Default::default(),
+        }
     }
 }
 

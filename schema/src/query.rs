@@ -60,24 +60,35 @@ pub struct DatasetSummary {
     pub sources: Vec<SourceView>,
 }
 
-/// The current published release of a dataset, if any.
+/// The current published release of a dataset, if any (one query).
 pub async fn current_release(
     db: &impl ConnectionTrait,
     slug: &str,
 ) -> Result<Option<release::Model>, DbErr> {
-    let Some(ds) = dataset::Entity::find_by_id(slug.to_string())
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let Some(id) = ds.current_release_id else {
-        return Ok(None);
-    };
-    release::Entity::find_by_id(id)
+    use sea_orm::QuerySelect;
+    release::Entity::find()
+        .filter(release::Column::Id.in_subquery(current_release_id_query(slug)))
         .filter(release::Column::State.eq("published"))
+        .limit(1)
         .one(db)
         .await
+}
+
+/// The id of a dataset's current published release, as a subquery (NULL when there is none),
+/// so that one statement can find the release and read its rows.
+pub(crate) fn current_release_id_query(slug: &str) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    Query::select()
+        .column((Alias::new("r"), release::Column::Id))
+        .from_as(release::Entity, Alias::new("r"))
+        .inner_join(
+            dataset::Entity,
+            Expr::col((dataset::Entity, dataset::Column::CurrentReleaseId))
+                .equals((Alias::new("r"), release::Column::Id)),
+        )
+        .and_where(Expr::col((dataset::Entity, dataset::Column::Slug)).eq(slug))
+        .and_where(Expr::col((Alias::new("r"), release::Column::State)).eq("published"))
+        .to_owned()
 }
 
 /// The sources behind a release, most-cited first.
@@ -113,6 +124,86 @@ pub async fn release_sources(
                 })
         })
         .collect())
+}
+
+/// The sources of a release by id.
+pub type SourcesById = std::collections::HashMap<i64, SourceView>;
+
+/// A published release as readers see it, with its sources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseInfo {
+    pub release: ReleaseView,
+    pub sources: SourcesById,
+}
+
+type ReleaseMap = std::collections::HashMap<i64, std::sync::Arc<ReleaseInfo>>;
+
+/// Published releases with their sources, read once per release. What is kept never changes
+/// once a release is published (a new import makes a new release; the state may move on to
+/// superseded, which is not kept), so a cached entry stays true. One cache serves one
+/// database: hold it beside the connection (the API keeps it in its state).
+#[derive(Debug, Default)]
+pub struct ReleaseCache {
+    by_id: std::sync::Mutex<ReleaseMap>,
+}
+
+impl ReleaseCache {
+    /// Releases kept; past this the cache starts again (releases are few; this bounds memory).
+    const CAPACITY: usize = 256;
+
+    /// The release `id` with its sources, from the cache or read from the database (`None`:
+    /// no such release).
+    pub async fn get(
+        &self,
+        db: &impl ConnectionTrait,
+        id: i64,
+    ) -> Result<Option<std::sync::Arc<ReleaseInfo>>, DbErr> {
+        if let Some(hit) = self.lock().get(&id) {
+            return Ok(Some(hit.clone()));
+        }
+        match release::Entity::find_by_id(id).one(db).await? {
+            Some(r) => self.of(db, r).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `release` with its sources, from the cache or read from the database. Only published
+    /// releases are kept (one under review may still change).
+    pub async fn of(
+        &self,
+        db: &impl ConnectionTrait,
+        release: release::Model,
+    ) -> Result<std::sync::Arc<ReleaseInfo>, DbErr> {
+        if let Some(hit) = self.lock().get(&release.id) {
+            return Ok(hit.clone());
+        }
+        let sources: SourcesById = release_sources(db, release.id)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let keep = release.state == "published";
+        let info = std::sync::Arc::new(ReleaseInfo {
+            release: release.into(),
+            sources,
+        });
+        if keep {
+            let mut map = self.lock();
+            if map.len() >= Self::CAPACITY {
+                map.clear();
+            }
+            map.insert(info.release.id, info.clone());
+        }
+        Ok(info)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ReleaseMap> {
+        // Insert and clear are single calls, so a lock poisoned by a panic elsewhere still
+        // guards a whole map.
+        self.by_id
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Every dataset with its current release, row count and sources.

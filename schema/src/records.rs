@@ -42,7 +42,7 @@ pub(crate) fn like_escape(s: &str) -> String {
 
 /// Organizations whose name or business scope contains the query, or whose credit code starts
 /// with it.
-pub(crate) fn search_condition(_release_id: i64, q: &str) -> Expr {
+pub(crate) fn search_condition(q: &str) -> Expr {
     let q = crate::normalize::fold(q);
     let contains = format!("%{}%", like_escape(&q));
     let col = |n: &str| Expr::col(Alias::new(n));
@@ -548,7 +548,7 @@ pub async fn organization(
     let scan = list::Scan {
         resource: orgs,
         columns: &columns,
-        release_id: release.id,
+        release: list::ReleaseRef::Id(release.id),
         filters: &by_code,
         sort: &sort,
     };
@@ -563,7 +563,7 @@ pub async fn organization(
         let scan = list::Scan {
             resource: r,
             columns: &columns,
-            release_id: release.id,
+            release: list::ReleaseRef::Id(release.id),
             filters: &by_code,
             sort: &sort,
         };

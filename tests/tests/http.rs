@@ -8,7 +8,7 @@ async fn serve(t: &TestDb) -> String {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let state = api::AppState { db: t.db.clone() };
+    let state = api::AppState::new(t.db.clone());
     tokio::spawn(async move {
         let _ = axum_serve(state, listener).await;
     });

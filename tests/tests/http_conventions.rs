@@ -31,7 +31,7 @@ async fn serve_app(app: axum::Router) -> String {
 
 /// Serve the real router for `t`, with the default limits.
 async fn serve(t: &TestDb) -> String {
-    serve_app(api::router(api::AppState { db: t.db.clone() })).await
+    serve_app(api::router(api::AppState::new(t.db.clone()))).await
 }
 
 /// A client that asks for no compression unless a test says so (reqwest is built without its
@@ -314,7 +314,7 @@ async fn streamed_bodies_stay_streamed() {
             }
         }),
     );
-    let state = api::AppState { db: t.db.clone() };
+    let state = api::AppState::new(t.db.clone());
     let base = serve_app(api::http::apply(app, state, &api::http::Config::default())).await;
     let c = client();
     let url = format!("{base}/api/v1/download");
@@ -626,6 +626,32 @@ async fn last_modified(t: TestDb) {
         .expect("get");
     assert_eq!(r.status(), 304);
 
+    // A record list states when its own dataset was published, not the whole catalog.
+    let mut other = None;
+    for path in ["budget-lines", "funds", "organizations"] {
+        let r = c
+            .get(format!("{base}/api/v1/{path}?limit=1"))
+            .send()
+            .await
+            .expect("get");
+        let lm = r.headers().get("last-modified").map(|v| v.to_str().expect("text").to_string());
+        let body: serde_json::Value = r.json().await.expect("json");
+        if !body["release"].is_null() {
+            other = Some((path, lm.expect("a published list has Last-Modified")));
+            break;
+        }
+    }
+    let (other_path, other_lm) = other.expect("real data publishes a dataset beside relief");
+    let list_lm = |path: &'static str| {
+        let c = c.clone();
+        let url = format!("{base}/api/v1/{path}?limit=1");
+        async move {
+            let r = c.get(url).send().await.expect("get");
+            assert_eq!(r.status(), 200);
+            header(r.headers(), "last-modified").to_string()
+        }
+    };
+
     // A new release moves Last-Modified (times have one-second precision).
     tokio::time::sleep(Duration::from_millis(1100)).await;
     import_relief(&t, "2.5").await;
@@ -634,6 +660,19 @@ async fn last_modified(t: TestDb) {
     let newer = header(r.headers(), "last-modified").to_string();
     assert_ne!(newer, lm);
     assert_eq!(newer, latest_publication(&t).await);
+    assert_eq!(list_lm("relief-stats").await, newer, "relief was just published");
+    assert_eq!(
+        list_lm(other_path).await,
+        other_lm,
+        "{other_path} did not change with relief's release"
+    );
+    let r = c
+        .get(format!("{base}/api/v1/{other_path}?limit=1"))
+        .headers(ims(&other_lm))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 304, "{other_path} not modified since its own publication");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -699,7 +738,7 @@ async fn bad_parameters_are_problems() {
             "/api/v1/wrapped/{year}",
             get(|_: api::error::Path<u16>| async { "ok" }),
         );
-    let state = api::AppState { db: t.db.clone() };
+    let state = api::AppState::new(t.db.clone());
     let base = serve_app(api::http::apply(app, state, &api::http::Config::default())).await;
     let c = client();
 
@@ -761,7 +800,7 @@ async fn slow_requests_time_out() {
         request_timeout: Duration::from_millis(300),
         ..Default::default()
     };
-    let state = api::AppState { db: t.db.clone() };
+    let state = api::AppState::new(t.db.clone());
     let base = serve_app(api::http::apply(app, state, &config)).await;
     let started = std::time::Instant::now();
     let r = client()
@@ -835,7 +874,7 @@ async fn readiness_without_a_database_server() {
         .connect_timeout(Duration::from_secs(1))
         .sqlx_logging(false);
     let db = sea_orm::Database::connect(opts).await.expect("lazy pool");
-    let base = serve_app(api::router(api::AppState { db })).await;
+    let base = serve_app(api::router(api::AppState::new(db))).await;
     let c = client();
     let started = std::time::Instant::now();
     let r = c.get(format!("{base}/readyz")).send().await.expect("get");

@@ -155,6 +155,59 @@ async fn pages_walk_the_whole_selection(t: TestDb) {
             }
         }
     }
+    // Downloads walk the same order in batches of `Walk::BATCH` rows: across batches, with a
+    // cap that ends inside one, and from a list's cursor.
+    let batch = schema::records::list::Walk::BATCH as usize;
+    let n = t.scalar("SELECT COUNT(*) FROM inspections").await as usize;
+    assert!(n > 2 * batch, "the fixture spans batches ({n} inspections)");
+    let ndjson_ids = |path_and_query: String| {
+        let c = c.clone();
+        let url = format!("{base}/api/v1/{path_and_query}");
+        async move {
+            let text = c
+                .get(url)
+                .send()
+                .await
+                .expect("get")
+                .text()
+                .await
+                .expect("text");
+            text.lines()
+                .map(|l| {
+                    serde_json::from_str::<Value>(l).expect("line")["id"]
+                        .as_i64()
+                        .expect("id")
+                })
+                .collect::<Vec<i64>>()
+        }
+    };
+    for sort in ["id", "-id"] {
+        let all = ndjson_ids(format!("inspections.ndjson?sort={sort}")).await;
+        assert_eq!(all.len(), n, "sort={sort}: every row");
+        let mut sorted = all.clone();
+        sorted.sort_unstable();
+        if sort == "-id" {
+            sorted.reverse();
+        }
+        assert_eq!(all, sorted, "sort={sort}: in order");
+        sorted.dedup();
+        assert_eq!(sorted.len(), n, "sort={sort}: no row twice");
+        let cap = batch + batch / 2;
+        let capped = ndjson_ids(format!("inspections.ndjson?sort={sort}&limit={cap}")).await;
+        assert_eq!(capped, all[..cap], "sort={sort}: capped inside a batch");
+        let page = get_json(
+            &c,
+            &format!("{base}/api/v1/inspections?sort={sort}&limit=1000"),
+        )
+        .await;
+        let cursor = page["next_cursor"].as_str().expect("cursor");
+        let rest = ndjson_ids(format!(
+            "inspections?format=ndjson&sort={sort}&cursor={cursor}"
+        ))
+        .await;
+        assert_eq!(rest, all[1000..], "sort={sort}: from the cursor on");
+    }
+
     // A cursor is tied to its sort; a bad one is a 400 naming the parameter.
     let page = get_json(&c, &format!("{base}/api/v1/organizations?limit=2")).await;
     let cursor = page["next_cursor"].as_str().expect("cursor");

@@ -11,7 +11,7 @@ async fn serve(t: &TestDb) -> String {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let state = api::AppState { db: t.db.clone() };
+    let state = api::AppState::new(t.db.clone());
     tokio::spawn(async move {
         let _ = api::serve(state, listener).await;
     });

@@ -3,20 +3,20 @@
 //! history. One generic handler per kind serves every resource of `schema::records::RESOURCES`;
 //! `super::records_doc` documents each route from the same descriptors.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use schema::query::{SourceView, current_release};
+use schema::query::{ReleaseInfo, SourcesById, current_release};
 use schema::records::aggregate::{self, Totals};
 use schema::records::export::{CsvEncoder, Format, JsonEncoder, XlsxEncoder};
-use schema::records::list::{Scan, cursor_after, fetch, sources_by_id};
-use schema::records::view::{fields, money_mask, record_json};
+use schema::records::list::{ReleaseRef, Scan, Walk};
+use schema::records::view::{FieldShape, Record, fields, money_mask, record_json};
 use schema::records::{Cursor, Filter, ListRequest, QueryError, Resource, Row, Sort, parse_params};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::Digest;
 
 use crate::AppState;
@@ -32,8 +32,6 @@ pub const DEFAULT_LIMIT: u64 = 20;
 pub const MAX_LIMIT: u64 = 1000;
 /// Largest `limit` a download takes (2^53 - 1, the largest integer every JSON client reads exactly).
 pub const MAX_CAP: u64 = (1 << 53) - 1;
-/// Rows fetched per batch while streaming a download.
-const BATCH: u64 = 2000;
 
 impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> Self {
@@ -150,6 +148,7 @@ pub async fn list(
     }
     let page = schema::records::list(
         &s.db,
+        &s.releases,
         resource,
         &ListRequest {
             filters,
@@ -160,33 +159,88 @@ pub async fn list(
     )
     .await?;
     let f = fields(resource, &page.columns);
-    let items: Vec<Value> = page
-        .rows
-        .iter()
-        .map(|r| record_json(&f, r, &page.sources))
-        .collect();
+    let no_sources = SourcesById::new();
+    let sources = page.release.as_ref().map_or(&no_sources, |r| &r.sources);
     let next = page
         .next_cursor
         .as_ref()
         .map(|c| format!("/api/v1/{}?{}", resource.path, next_query(&params, c)));
-    let body = json!({
-        "resource": resource.path,
-        "dataset": resource.dataset,
-        "release": page.release.map(Release::from),
-        "total": page.total,
-        "limit": limit,
-        "sort": page.sort.spec(),
-        "next_cursor": page.next_cursor,
-        "next": next,
-        "items": items,
-    });
+    let last_modified = page
+        .release
+        .as_ref()
+        .and_then(|r| r.release.published_at.as_deref())
+        .and_then(crate::http::published_time);
+    let body = PageBody {
+        resource: resource.path,
+        dataset: resource.dataset,
+        release: page
+            .release
+            .as_ref()
+            .map(|r| Release::from(r.release.clone())),
+        total: page.total,
+        limit,
+        sort: page.sort.spec(),
+        next_cursor: page.next_cursor.as_deref(),
+        next: next.as_deref(),
+        items: Items {
+            fields: &f,
+            rows: &page.rows,
+            sources,
+        },
+    };
     let mut resp = Json(body).into_response();
+    if let Some(t) = last_modified {
+        headers::HeaderMapExt::typed_insert(resp.headers_mut(), headers::LastModified::from(t));
+    }
     if let Some(next) = next
         && let Ok(v) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\""))
     {
         resp.headers_mut().insert(header::LINK, v);
     }
     Ok(resp)
+}
+
+/// Whether the route `template` is a record list, which sends `Last-Modified` of its own: the
+/// publication of the dataset's release it read. That is when its answer last changed (a
+/// release of another dataset changes nothing in it), and it comes from the statement that
+/// found the release, so it never runs ahead of the rows.
+pub fn states_last_modified(template: &str) -> bool {
+    template
+        .strip_prefix("/api/v1/")
+        .and_then(schema::records::resource)
+        .is_some()
+}
+
+/// A page as it goes on the wire (documented per resource by `records_doc::page_schema`),
+/// serialized straight from the rows.
+#[derive(serde::Serialize)]
+struct PageBody<'a> {
+    resource: &'a str,
+    dataset: &'a str,
+    release: Option<Release>,
+    total: i64,
+    limit: u64,
+    sort: String,
+    next_cursor: Option<&'a str>,
+    next: Option<&'a str>,
+    items: Items<'a>,
+}
+
+/// The records of a page.
+struct Items<'a> {
+    fields: &'a [(String, FieldShape)],
+    rows: &'a [Row],
+    sources: &'a SourcesById,
+}
+
+impl serde::Serialize for Items<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.rows.iter().map(|row| Record {
+            fields: self.fields,
+            row,
+            sources: self.sources,
+        }))
+    }
 }
 
 /// `GET /api/v1/{resource}.{csv,xlsx,json,ndjson}`.
@@ -260,15 +314,14 @@ async fn download(
     params: &Params,
     start: Option<Cursor>,
 ) -> Result<Response, ApiError> {
-    let release = current_release(&s.db, resource.dataset).await?;
+    let release = match current_release(&s.db, resource.dataset).await? {
+        Some(r) => Some(s.releases.of(&s.db, r).await?),
+        None => None,
+    };
     let (release_id, version) = release
         .as_ref()
-        .map(|r| (r.id, r.version))
+        .map(|r| (r.release.id, r.release.version))
         .unwrap_or((0, 0));
-    let sources = match &release {
-        Some(r) => sources_by_id(&s.db, r.id).await?,
-        None => HashMap::new(),
-    };
     let filename = format!(
         "{}-{}-release-{version}.{}",
         resource.dataset,
@@ -276,17 +329,16 @@ async fn download(
         format.extension()
     );
     let filters = match &release {
-        Some(r) => schema::records::filter::resolve(&s.db, r.id, filters).await?,
+        Some(r) => schema::records::filter::resolve(&s.db, r.release.id, filters).await?,
         None => filters,
     };
     let job = Job {
         db: s.db.clone(),
         resource,
-        release_id: release.as_ref().map(|r| r.id),
+        release,
         filters,
         sort: opts.sort,
         cap: opts.limit,
-        sources,
         start,
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(2);
@@ -333,11 +385,11 @@ async fn download(
 struct Job {
     db: sea_orm::DatabaseConnection,
     resource: &'static Resource,
-    release_id: Option<i64>,
+    /// The release read, with its sources (`None`: nothing published).
+    release: Option<Arc<ReleaseInfo>>,
     filters: Vec<Filter>,
     sort: Sort,
     cap: Option<u64>,
-    sources: HashMap<i64, SourceView>,
     /// Start after this row (a list's cursor).
     start: Option<Cursor>,
 }
@@ -345,69 +397,64 @@ struct Job {
 type Tx = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
 
 impl Job {
-    /// The next batch after `after`, or an empty one at the end.
-    async fn batch(
-        &self,
-        columns: &[schema::records::StoredColumn],
-        after: Option<&Cursor>,
-        sent: u64,
-    ) -> Result<Vec<Row>, QueryError> {
-        let Some(release_id) = self.release_id else {
-            return Ok(Vec::new());
-        };
-        let n = match self.cap {
-            Some(cap) => BATCH.min(cap.saturating_sub(sent)),
-            None => BATCH,
-        };
-        if n == 0 {
-            return Ok(Vec::new());
-        }
+    fn sources(&self) -> &SourcesById {
+        static NONE: std::sync::LazyLock<SourcesById> = std::sync::LazyLock::new(SourcesById::new);
+        self.release.as_ref().map_or(&NONE, |r| &r.sources)
+    }
+
+    /// Every row of the download, from the start or the list's cursor (`None`: nothing is
+    /// published).
+    fn walk<'a>(&'a self, columns: &'a [schema::records::StoredColumn]) -> Option<Walk<'a>> {
+        let release = self.release.as_ref()?;
         let scan = Scan {
             resource: self.resource,
             columns,
-            release_id,
+            release: ReleaseRef::Id(release.release.id),
             filters: &self.filters,
             sort: &self.sort,
         };
-        fetch(&self.db, &scan, after, n).await
+        Some(Walk::new(scan, self.start.clone(), self.cap))
     }
 
     async fn stream_text(&self, format: Format, bom: bool, tx: &Tx) -> Result<(), QueryError> {
         let columns = self.resource.stored_columns();
         enum Enc {
-            Csv(CsvEncoder),
+            Csv(Box<CsvEncoder>),
             Json(JsonEncoder),
         }
         let mut enc = match format {
-            Format::Csv => Enc::Csv(CsvEncoder::new(
+            Format::Csv => Enc::Csv(Box::new(CsvEncoder::new(
                 &self.resource.flat_columns(),
                 money_mask(self.resource, &columns),
                 bom,
-            )),
+            ))),
             _ => Enc::Json(JsonEncoder::new(
                 fields(self.resource, &columns),
                 format == Format::Ndjson,
             )),
         };
-        let mut after: Option<Cursor> = self.start.clone();
-        let mut sent = 0u64;
-        loop {
-            let rows = self.batch(&columns, after.as_ref(), sent).await?;
-            let Some(last) = rows.last() else { break };
-            after = Some(cursor_after(&self.sort, &columns, last));
-            sent += rows.len() as u64;
-            let bytes = match &mut enc {
-                Enc::Csv(e) => {
-                    e.rows(&rows, &self.sources);
-                    e.take()
+        let sources = self.sources();
+        if let Some(mut walk) = self.walk(&columns) {
+            loop {
+                let given = walk
+                    .next_batch(&self.db, |row| {
+                        match &mut enc {
+                            Enc::Csv(e) => e.row(row, sources),
+                            Enc::Json(e) => e.row(row, sources),
+                        }
+                        Ok::<_, QueryError>(())
+                    })
+                    .await?;
+                if given == 0 {
+                    break;
                 }
-                Enc::Json(e) => {
-                    e.rows(&rows, &self.sources);
-                    e.take()
+                let bytes = match &mut enc {
+                    Enc::Csv(e) => e.take(),
+                    Enc::Json(e) => e.take(),
+                };
+                if tx.send(Ok(Bytes::from(bytes))).await.is_err() {
+                    return Ok(()); // the client went away
                 }
-            };
-            if tx.send(Ok(Bytes::from(bytes))).await.is_err() {
-                return Ok(()); // the client went away
             }
         }
         let tail = match enc {
@@ -427,16 +474,15 @@ impl Job {
             money_mask(self.resource, &columns),
             dir.path(),
         )?;
-        let mut after: Option<Cursor> = self.start.clone();
-        let mut sent = 0u64;
-        loop {
-            let rows = rt.block_on(self.batch(&columns, after.as_ref(), sent))?;
-            let Some(last) = rows.last() else { break };
-            after = Some(cursor_after(&self.sort, &columns, last));
-            sent += rows.len() as u64;
-            enc.rows(&rows, &self.sources)?;
-            if tx.is_closed() {
-                return Ok(());
+        let sources = self.sources();
+        if let Some(mut walk) = self.walk(&columns) {
+            while rt.block_on(walk.next_batch(&self.db, |row| {
+                enc.row(row, sources).map_err(anyhow_like::Error::from)
+            }))? > 0
+            {
+                if tx.is_closed() {
+                    return Ok(());
+                }
             }
         }
         let mut file = tempfile::tempfile_in(dir.path())?;

@@ -6,9 +6,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use serde_json::Value;
-
-use super::view::{FieldShape, Flat, flat_row, record_json};
+use super::view::{FieldShape, Flat, Record, flat_row};
 use super::{FlatColumn, Row};
 use crate::query::SourceView;
 
@@ -78,16 +76,10 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Encodes rows as CSV (RFC 4180, CRLF line ends, a header of column names).
 pub struct CsvEncoder {
-    /// Bytes encoded and not yet taken.
-    buf: Vec<u8>,
+    /// Encodes into a buffer that [`CsvEncoder::take`] empties.
+    writer: csv::Writer<Vec<u8>>,
     money: Vec<bool>,
     cells: Vec<String>,
-}
-
-fn csv_writer(buf: Vec<u8>) -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(buf)
 }
 
 impl CsvEncoder {
@@ -100,36 +92,47 @@ impl CsvEncoder {
         let mut writer = csv_writer(buf);
         let _ = writer.write_record(columns.iter().map(|c| c.name.as_str()));
         CsvEncoder {
-            buf: writer.into_inner().unwrap_or_default(),
+            writer,
             money,
             cells: Vec::new(),
         }
     }
 
     pub fn rows(&mut self, rows: &[Row], sources: &HashMap<i64, SourceView>) {
-        let mut flat = Vec::new();
-        let mut writer = csv_writer(std::mem::take(&mut self.buf));
         for row in rows {
-            flat_row(&self.money, row, sources, &mut flat);
-            self.cells.clear();
-            for f in &flat {
-                self.cells.push(match f {
-                    Flat::Null => String::new(),
-                    Flat::Text(s) => neutralise(s).into_owned(),
-                    Flat::Owned(s) => s.clone(),
-                    Flat::Int(i) => itoa(*i),
-                    Flat::Bool(b) => if *b { "true" } else { "false" }.to_string(),
-                });
-            }
-            let _ = writer.write_record(&self.cells);
+            self.row(row, sources);
         }
-        self.buf = writer.into_inner().unwrap_or_default();
+    }
+
+    pub fn row(&mut self, row: &Row, sources: &HashMap<i64, SourceView>) {
+        let mut flat = Vec::with_capacity(self.cells.len());
+        flat_row(&self.money, row, sources, &mut flat);
+        self.cells.clear();
+        for f in &flat {
+            self.cells.push(match f {
+                Flat::Null => String::new(),
+                Flat::Text(s) => neutralise(s).into_owned(),
+                Flat::Owned(s) => s.clone(),
+                Flat::Int(i) => itoa(*i),
+                Flat::Bool(b) => if *b { "true" } else { "false" }.to_string(),
+            });
+        }
+        // Writing into memory cannot fail.
+        let _ = self.writer.write_record(&self.cells);
     }
 
     /// The bytes encoded so far.
     pub fn take(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.buf)
+        let writer = std::mem::replace(&mut self.writer, csv_writer(Vec::new()));
+        // Flushing into memory cannot fail.
+        writer.into_inner().unwrap_or_default()
     }
+}
+
+fn csv_writer(buf: Vec<u8>) -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(buf)
 }
 
 fn itoa(i: i64) -> String {
@@ -161,16 +164,25 @@ impl JsonEncoder {
 
     pub fn rows(&mut self, rows: &[Row], sources: &HashMap<i64, SourceView>) {
         for row in rows {
-            let v: Value = record_json(&self.fields, row, sources);
-            if !self.ndjson {
-                self.buf
-                    .extend_from_slice(if self.first { b"\n" } else { b",\n" });
-            }
-            self.first = false;
-            let _ = serde_json::to_writer(&mut self.buf, &v);
-            if self.ndjson {
-                self.buf.push(b'\n');
-            }
+            self.row(row, sources);
+        }
+    }
+
+    pub fn row(&mut self, row: &Row, sources: &HashMap<i64, SourceView>) {
+        let v = Record {
+            fields: &self.fields,
+            row,
+            sources,
+        };
+        if !self.ndjson {
+            self.buf
+                .extend_from_slice(if self.first { b"\n" } else { b",\n" });
+        }
+        self.first = false;
+        // Writing into memory cannot fail.
+        let _ = serde_json::to_writer(&mut self.buf, &v);
+        if self.ndjson {
+            self.buf.push(b'\n');
         }
     }
 
@@ -242,8 +254,16 @@ impl XlsxEncoder {
         rows: &[Row],
         sources: &HashMap<i64, SourceView>,
     ) -> Result<(), rust_xlsxwriter::XlsxError> {
-        let mut flat = Vec::new();
-        for row in rows {
+        rows.iter().try_for_each(|row| self.row(row, sources))
+    }
+
+    pub fn row(
+        &mut self,
+        row: &Row,
+        sources: &HashMap<i64, SourceView>,
+    ) -> Result<(), rust_xlsxwriter::XlsxError> {
+        let mut flat = Vec::with_capacity(self.columns.len());
+        {
             if self.next_row >= SHEET_ROWS {
                 self.new_sheet()?;
             }

@@ -544,8 +544,9 @@ fn col(name: &str) -> Expr {
 }
 
 /// The SQL condition of the filters on a resource's table inside one release.
-pub(crate) fn condition(release_id: i64, filters: &[Filter]) -> Condition {
-    let mut c = Condition::all().add(col("release_id").eq(release_id));
+pub(crate) fn condition(release_id: impl Into<Expr>, filters: &[Filter]) -> Condition {
+    let release_id: Expr = release_id.into();
+    let mut c = Condition::all().add(col("release_id").eq(release_id.clone()));
     for f in filters {
         c = c.add(match f {
             Filter::TextIn(k, v) => col(k).is_in(v.iter().cloned()),
@@ -570,7 +571,7 @@ pub(crate) fn condition(release_id: i64, filters: &[Filter]) -> Condition {
                 let sub = Query::select()
                     .column(Alias::new("uscc"))
                     .from(Alias::new("penalties"))
-                    .and_where(col("release_id").eq(release_id))
+                    .and_where(col("release_id").eq(release_id.clone()))
                     .to_owned();
                 if *has {
                     col("uscc").in_subquery(sub)
@@ -582,14 +583,14 @@ pub(crate) fn condition(release_id: i64, filters: &[Filter]) -> Condition {
                 let mut sub = Query::select();
                 sub.column(Alias::new("uscc"))
                     .from(Alias::new("credit_listings"))
-                    .and_where(col("release_id").eq(release_id))
+                    .and_where(col("release_id").eq(release_id.clone()))
                     .and_where(col("removed_on").is_null());
                 if let Some(l) = list {
                     sub.and_where(col("list_type").eq(l.clone()));
                 }
                 col("uscc").in_subquery(sub.to_owned())
             }
-            Filter::Search(q) => super::search_condition(release_id, q),
+            Filter::Search(q) => super::search_condition(q),
             Filter::Matches(Matches(c)) => c.clone().into(),
         });
     }

@@ -2,6 +2,7 @@
 //! dataset's current published release. Downloads walk the same pages to the end.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, QueryResult};
@@ -10,7 +11,7 @@ use serde_json::json;
 use super::filter::{Filter, condition};
 use super::{QueryError, Resource, StoredColumn};
 use crate::descriptor::Stored;
-use crate::query::{ReleaseView, SourceView, current_release, release_sources};
+use crate::query::{ReleaseCache, ReleaseInfo, SourceView, current_release, release_sources};
 
 /// One stored value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,8 +198,8 @@ impl Cursor {
 /// A page of records.
 #[derive(Debug, Clone)]
 pub struct Page {
-    /// The release the rows belong to (`None`: nothing is published yet).
-    pub release: Option<ReleaseView>,
+    /// The release the rows belong to, with its sources (`None`: nothing is published yet).
+    pub release: Option<Arc<ReleaseInfo>>,
     pub columns: Vec<StoredColumn>,
     pub rows: Vec<Row>,
     /// Rows matching the filters in the whole release.
@@ -206,8 +207,6 @@ pub struct Page {
     /// Present when more rows follow.
     pub next_cursor: Option<String>,
     pub sort: Sort,
-    /// The sources the rows cite, by id.
-    pub sources: HashMap<i64, SourceView>,
 }
 
 /// What to list.
@@ -275,13 +274,35 @@ fn decode(r: &QueryResult, columns: &[StoredColumn]) -> Result<Row, sea_orm::DbE
     })
 }
 
+/// The release a scan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReleaseRef<'a> {
+    /// This release.
+    Id(i64),
+    /// The current published release of this dataset, found by the statement that reads the
+    /// rows (so the rows and the release are of one snapshot).
+    CurrentOf(&'a str),
+}
+
+impl ReleaseRef<'_> {
+    fn expr(self) -> Expr {
+        match self {
+            ReleaseRef::Id(id) => Expr::val(id),
+            ReleaseRef::CurrentOf(slug) => Expr::SubQuery(
+                None,
+                Box::new(crate::query::current_release_id_query(slug).into()),
+            ),
+        }
+    }
+}
+
 /// What a scan reads: rows of one resource in one release matching filters, in an order.
 #[derive(Debug, Clone, Copy)]
 pub struct Scan<'a> {
     pub resource: &'a Resource,
     /// The resource's stored columns (`Resource::stored_columns`).
     pub columns: &'a [StoredColumn],
-    pub release_id: i64,
+    pub release: ReleaseRef<'a>,
     pub filters: &'a [Filter],
     pub sort: &'a Sort,
 }
@@ -293,15 +314,132 @@ pub async fn fetch(
     after: Option<&Cursor>,
     limit: u64,
 ) -> Result<Vec<Row>, QueryError> {
+    Ok(fetch_counted(db, scan, after, limit, false).await?.0)
+}
+
+/// What [`fetch_counted`] read besides the rows.
+struct Counted {
+    /// Rows of the whole scan, the cursor aside.
+    total: i64,
+    /// The release the rows belong to.
+    release_id: i64,
+}
+
+/// [`fetch`], and with `total` also the count of every row of the scan (cursor aside) and the
+/// release read, in the same statement: columns holding uncorrelated subqueries, which SQLite
+/// and PostgreSQL evaluate once. `None` when no row came back (the count then needs a
+/// statement of its own).
+async fn fetch_counted(
+    db: &impl ConnectionTrait,
+    scan: &Scan<'_>,
+    after: Option<&Cursor>,
+    limit: u64,
+    total: bool,
+) -> Result<(Vec<Row>, Option<Counted>), QueryError> {
+    let columns = scan.columns;
+    let q = page_query(scan, after, limit, total);
+    let stmt = db.get_database_backend().build(&q);
+    let rows = db.query_all_raw(stmt).await?;
+    let count = match (total, rows.first()) {
+        (true, Some(r)) => Some(Counted {
+            total: get_int(r, columns.len() + 4)?.unwrap_or(0),
+            release_id: get_int(r, columns.len() + 5)?.unwrap_or(0),
+        }),
+        _ => None,
+    };
+    let rows = rows
+        .iter()
+        .map(|r| decode(r, columns))
+        .collect::<Result<_, _>>()?;
+    Ok((rows, count))
+}
+
+/// Every row of a scan in the sort order, for downloads: keyset batches of [`Walk::BATCH`]
+/// rows (the connection goes back to the pool between batches), each streamed from the
+/// database row by row, so memory does not grow with the batch or the table.
+#[derive(Debug)]
+pub struct Walk<'a> {
+    scan: Scan<'a>,
+    after: Option<Cursor>,
+    /// Rows still to give (`None`: all).
+    left: Option<u64>,
+}
+
+impl<'a> Walk<'a> {
+    /// Rows per statement.
+    pub const BATCH: u64 = 1000;
+
+    /// A walk from the start, or after `start` (a list's cursor), of at most `cap` rows.
+    pub fn new(scan: Scan<'a>, start: Option<Cursor>, cap: Option<u64>) -> Walk<'a> {
+        Walk {
+            scan,
+            after: start,
+            left: cap,
+        }
+    }
+
+    /// Hand the next batch to `each`, a row at a time; the number of rows given (0 at the end).
+    pub async fn next_batch<C, E>(
+        &mut self,
+        db: &C,
+        mut each: impl FnMut(&Row) -> Result<(), E>,
+    ) -> Result<u64, E>
+    where
+        C: ConnectionTrait + sea_orm::StreamTrait,
+        E: From<QueryError>,
+    {
+        use futures_util::StreamExt;
+        let n = self.left.map_or(Self::BATCH, |l| Ord::min(l, Self::BATCH));
+        if n == 0 {
+            return Ok(0);
+        }
+        let stmt = ConnectionTrait::get_database_backend(db).build(&page_query(
+            &self.scan,
+            self.after.as_ref(),
+            n,
+            false,
+        ));
+        let stream = db.stream_raw(stmt).await.map_err(|e| E::from(e.into()))?;
+        let mut stream = std::pin::pin!(stream);
+        let mut given = 0u64;
+        let mut last = None;
+        while let Some(r) = stream.next().await {
+            let row = r
+                .and_then(|r| decode(&r, self.scan.columns))
+                .map_err(|e| E::from(e.into()))?;
+            each(&row)?;
+            given += 1;
+            last = Some(row);
+        }
+        if let Some(row) = last {
+            self.after = Some(cursor_after(self.scan.sort, self.scan.columns, &row));
+        }
+        if let Some(l) = &mut self.left {
+            *l -= given;
+        }
+        Ok(given)
+    }
+}
+
+/// The statement of a page: the scan's rows after the cursor, in order, at most `limit`; with
+/// `total`, two more columns (see [`fetch_counted`]).
+fn page_query(scan: &Scan<'_>, after: Option<&Cursor>, limit: u64, total: bool) -> SelectStatement {
     let Scan {
         resource,
         columns,
-        release_id,
+        release,
         filters,
         sort,
     } = *scan;
     let mut q = select(resource, columns);
-    let mut cond = condition(release_id, filters);
+    if total {
+        q.expr(Expr::SubQuery(
+            None,
+            Box::new(count_query(resource, release, filters).into()),
+        ));
+        q.column(Alias::new("release_id"));
+    }
+    let mut cond = condition(release.expr(), filters);
     if let Some(c) = after {
         let v = match &c.value {
             Cell::Null => cell_json_value(&sort.null_value()),
@@ -335,12 +473,7 @@ pub async fn fetch(
         q.order_by_expr(sort.expr(), order.clone());
     }
     q.order_by(Alias::new("id"), order).limit(limit);
-    let stmt = db.get_database_backend().build(&q);
-    let rows = db.query_all_raw(stmt).await?;
-    rows.iter()
-        .map(|r| decode(r, columns))
-        .collect::<Result<_, _>>()
-        .map_err(Into::into)
+    q
 }
 
 /// Rows of one release matching the filters, exactly.
@@ -350,17 +483,28 @@ pub async fn count(
     release_id: i64,
     filters: &[Filter],
 ) -> Result<i64, QueryError> {
-    let q = Query::select()
-        .expr(Expr::col(Alias::new("id")).count())
-        .from(Alias::new(resource.db_table))
-        .cond_where(condition(release_id, filters))
-        .to_owned();
-    let stmt = db.get_database_backend().build(&q);
+    let stmt = db.get_database_backend().build(&count_query(
+        resource,
+        ReleaseRef::Id(release_id),
+        filters,
+    ));
     let row = db.query_one_raw(stmt).await?;
     Ok(match row {
         Some(r) => get_int(&r, 0)?.unwrap_or(0),
         None => 0,
     })
+}
+
+fn count_query(
+    resource: &Resource,
+    release: ReleaseRef<'_>,
+    filters: &[Filter],
+) -> SelectStatement {
+    Query::select()
+        .expr(Expr::col(Alias::new("id")).count())
+        .from(Alias::new(resource.db_table))
+        .cond_where(condition(release.expr(), filters))
+        .to_owned()
 }
 
 /// The cursor after a row, for a sort.
@@ -393,48 +537,81 @@ pub async fn sources_by_id(
         .collect())
 }
 
-/// One page of a resource in its dataset's current release, with the exact total.
+/// One page of a resource in its dataset's current release, with the exact total. One
+/// statement finds the release and reads the page with its total when the release is cached
+/// and no search needs the release's index first.
 pub async fn list(
     db: &impl ConnectionTrait,
+    releases: &ReleaseCache,
     resource: &Resource,
     req: &ListRequest,
 ) -> Result<Page, QueryError> {
     let columns = resource.stored_columns();
-    let Some(release) = current_release(db, resource.dataset).await? else {
-        return Ok(Page {
-            release: None,
-            columns,
-            rows: Vec::new(),
-            total: 0,
-            next_cursor: None,
-            sort: req.sort.clone(),
-            sources: HashMap::new(),
-        });
+    let page = |release: Arc<ReleaseInfo>, rows: Vec<Row>, total: i64| {
+        page_of(req, &columns, Some(release), rows, total)
     };
-    let filters = super::filter::resolve(db, release.id, req.filters.clone()).await?;
+    // Searches are resolved against the release's index: that needs the release first.
+    if !req.filters.iter().any(|f| matches!(f, Filter::Search(_))) {
+        let scan = Scan {
+            resource,
+            columns: &columns,
+            release: ReleaseRef::CurrentOf(resource.dataset),
+            filters: &req.filters,
+            sort: &req.sort,
+        };
+        let (rows, counted) =
+            fetch_counted(db, &scan, req.cursor.as_ref(), req.limit + 1, true).await?;
+        if let Some(c) = counted
+            && let Some(release) = releases.get(db, c.release_id).await?
+        {
+            return Ok(page(release, rows, c.total));
+        }
+        // No row on this page: nothing matches, the cursor is past the end, or nothing is
+        // published. Read the release, then the page again, so the answer is of one release.
+    }
+    let Some(release) = current_release(db, resource.dataset).await? else {
+        return Ok(page_of(req, &columns, None, Vec::new(), 0));
+    };
+    let release = releases.of(db, release).await?;
+    let id = release.release.id;
+    let filters = super::filter::resolve(db, id, req.filters.clone()).await?;
     let scan = Scan {
         resource,
         columns: &columns,
-        release_id: release.id,
+        release: ReleaseRef::Id(id),
         filters: &filters,
         sort: &req.sort,
     };
-    let mut rows = fetch(db, &scan, req.cursor.as_ref(), req.limit + 1).await?;
+    let (rows, counted) =
+        fetch_counted(db, &scan, req.cursor.as_ref(), req.limit + 1, true).await?;
+    let total = match counted {
+        Some(c) => c.total,
+        None if req.cursor.is_none() => 0,
+        None => count(db, resource, id, &filters).await?,
+    };
+    Ok(page(release, rows, total))
+}
+
+/// A page from the rows read (one more than the limit when more follow).
+fn page_of(
+    req: &ListRequest,
+    columns: &[StoredColumn],
+    release: Option<Arc<ReleaseInfo>>,
+    mut rows: Vec<Row>,
+    total: i64,
+) -> Page {
     let more = rows.len() as u64 > req.limit;
     rows.truncate(req.limit as usize);
     let next_cursor = match (more, rows.last()) {
-        (true, Some(last)) => Some(cursor_after(&req.sort, &columns, last).encode()),
+        (true, Some(last)) => Some(cursor_after(&req.sort, columns, last).encode()),
         _ => None,
     };
-    let total = count(db, resource, release.id, &filters).await?;
-    let sources = sources_by_id(db, release.id).await?;
-    Ok(Page {
-        release: Some(release.into()),
-        columns,
+    Page {
+        columns: columns.to_vec(),
         rows,
         total,
         next_cursor,
         sort: req.sort.clone(),
-        sources,
-    })
+        release,
+    }
 }

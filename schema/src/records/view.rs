@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value, json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
 
 use super::list::{Cell, Row};
 use super::{Resource, StoredColumn, is_money};
@@ -74,49 +75,117 @@ pub fn record_json(
     row: &Row,
     sources: &HashMap<i64, SourceView>,
 ) -> Value {
-    let mut m = Map::with_capacity(fields.len() + 4);
-    m.insert("id".into(), json!(row.id));
-    for (name, shape) in fields {
-        let v = match shape {
-            FieldShape::Plain(i) => cell(row, *i).to_json(),
-            FieldShape::Money { fen, published } => match cell(row, *fen) {
-                Cell::Int(f) => json!({
-                    "fen": f,
-                    "yuan": fen_to_yuan(*f),
-                    "published": published.map(|p| cell(row, p).to_json()),
-                }),
-                _ => Value::Null,
-            },
-            FieldShape::Figure {
-                value,
-                unit,
-                published,
-            } => json!({
-                "value": cell(row, *value).to_json(),
-                "unit": cell(row, *unit).to_json(),
-                "published": cell(row, *published).to_json(),
-            }),
-        };
-        m.insert(name.clone(), v);
+    serde_json::to_value(Record {
+        fields,
+        row,
+        sources,
+    })
+    .unwrap_or(Value::Null)
+}
+
+/// A record borrowed for serializing straight to the wire in the form of [`record_json`]
+/// (pages and downloads write it without building a `Value` first).
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    pub fields: &'a [(String, FieldShape)],
+    pub row: &'a Row,
+    pub sources: &'a HashMap<i64, SourceView>,
+}
+
+impl Serialize for Cell {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Cell::Null => s.serialize_none(),
+            Cell::Text(t) => s.serialize_str(t),
+            Cell::Int(i) => s.serialize_i64(*i),
+            Cell::Bool(b) => s.serialize_bool(*b),
+        }
     }
-    let source = sources.get(&row.source_id);
-    m.insert(
-        "source".into(),
-        json!({
-            "id": row.source_id,
-            "title": source.map(|s| s.title.as_str()),
-            "url": source.and_then(|s| s.url.as_deref()),
-        }),
-    );
-    m.insert("row_no".into(), json!(row.row_no));
-    m.insert(
-        "extra".into(),
-        row.extra
+}
+
+/// Money: `{fen, yuan, published}`.
+struct MoneyField<'a> {
+    fen: i64,
+    published: Option<&'a Cell>,
+}
+
+impl Serialize for MoneyField<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("fen", &self.fen)?;
+        m.serialize_entry("yuan", &fen_to_yuan(self.fen))?;
+        m.serialize_entry("published", &self.published)?;
+        m.end()
+    }
+}
+
+/// A figure: `{value, unit, published}`.
+struct FigureField<'a>(&'a Cell, &'a Cell, &'a Cell);
+
+impl Serialize for FigureField<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("value", self.0)?;
+        m.serialize_entry("unit", self.1)?;
+        m.serialize_entry("published", self.2)?;
+        m.end()
+    }
+}
+
+/// The source of a row: `{id, title, url}`.
+struct SourceField<'a>(i64, Option<&'a SourceView>);
+
+impl Serialize for SourceField<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("id", &self.0)?;
+        m.serialize_entry("title", &self.1.map(|v| v.title.as_str()))?;
+        m.serialize_entry("url", &self.1.and_then(|v| v.url.as_deref()))?;
+        m.end()
+    }
+}
+
+impl Serialize for Record<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let row = self.row;
+        let mut m = s.serialize_map(Some(self.fields.len() + 4))?;
+        m.serialize_entry("id", &row.id)?;
+        for (name, shape) in self.fields {
+            match shape {
+                FieldShape::Plain(i) => m.serialize_entry(name, cell(row, *i))?,
+                FieldShape::Money { fen, published } => match cell(row, *fen) {
+                    Cell::Int(f) => m.serialize_entry(
+                        name,
+                        &MoneyField {
+                            fen: *f,
+                            published: published.map(|p| cell(row, p)),
+                        },
+                    )?,
+                    _ => m.serialize_entry(name, &Cell::Null)?,
+                },
+                FieldShape::Figure {
+                    value,
+                    unit,
+                    published,
+                } => m.serialize_entry(
+                    name,
+                    &FigureField(cell(row, *value), cell(row, *unit), cell(row, *published)),
+                )?,
+            }
+        }
+        m.serialize_entry(
+            "source",
+            &SourceField(row.source_id, self.sources.get(&row.source_id)),
+        )?;
+        m.serialize_entry("row_no", &row.row_no)?;
+        // Columns outside the format, kept as JSON text at import.
+        let extra: Option<Value> = row
+            .extra
             .as_deref()
-            .and_then(|e| serde_json::from_str(e).ok())
-            .unwrap_or(Value::Null),
-    );
-    Value::Object(m)
+            .and_then(|e| serde_json::from_str(e).ok());
+        m.serialize_entry("extra", &extra)?;
+        m.end()
+    }
 }
 
 /// One cell of a flat record.
