@@ -634,7 +634,10 @@ async fn last_modified(t: TestDb) {
             .send()
             .await
             .expect("get");
-        let lm = r.headers().get("last-modified").map(|v| v.to_str().expect("text").to_string());
+        let lm = r
+            .headers()
+            .get("last-modified")
+            .map(|v| v.to_str().expect("text").to_string());
         let body: serde_json::Value = r.json().await.expect("json");
         if !body["release"].is_null() {
             other = Some((path, lm.expect("a published list has Last-Modified")));
@@ -660,7 +663,11 @@ async fn last_modified(t: TestDb) {
     let newer = header(r.headers(), "last-modified").to_string();
     assert_ne!(newer, lm);
     assert_eq!(newer, latest_publication(&t).await);
-    assert_eq!(list_lm("relief-stats").await, newer, "relief was just published");
+    assert_eq!(
+        list_lm("relief-stats").await,
+        newer,
+        "relief was just published"
+    );
     assert_eq!(
         list_lm(other_path).await,
         other_lm,
@@ -672,7 +679,11 @@ async fn last_modified(t: TestDb) {
         .send()
         .await
         .expect("get");
-    assert_eq!(r.status(), 304, "{other_path} not modified since its own publication");
+    assert_eq!(
+        r.status(),
+        304,
+        "{other_path} not modified since its own publication"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

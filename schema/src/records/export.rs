@@ -4,6 +4,7 @@
 //! `-`, `@`, tab or carriage return) are neutralised; numbers are written untouched.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::Write;
 
 use super::view::{FieldShape, Flat, Record, flat_row};
@@ -79,7 +80,10 @@ pub struct CsvEncoder {
     /// Encodes into a buffer that [`CsvEncoder::take`] empties.
     writer: csv::Writer<Vec<u8>>,
     money: Vec<bool>,
-    cells: Vec<String>,
+    /// Cells per row.
+    width: usize,
+    /// Room to format one cell.
+    scratch: String,
 }
 
 impl CsvEncoder {
@@ -94,7 +98,8 @@ impl CsvEncoder {
         CsvEncoder {
             writer,
             money,
-            cells: Vec::new(),
+            width: columns.len(),
+            scratch: String::new(),
         }
     }
 
@@ -105,20 +110,31 @@ impl CsvEncoder {
     }
 
     pub fn row(&mut self, row: &Row, sources: &HashMap<i64, SourceView>) {
-        let mut flat = Vec::with_capacity(self.cells.len());
+        let mut flat = Vec::with_capacity(self.width);
         flat_row(&self.money, row, sources, &mut flat);
-        self.cells.clear();
+        // Writing into memory cannot fail. Each cell goes straight into the writer: no String
+        // per cell.
         for f in &flat {
-            self.cells.push(match f {
-                Flat::Null => String::new(),
-                Flat::Text(s) => neutralise(s).into_owned(),
-                Flat::Owned(s) => s.clone(),
-                Flat::Int(i) => itoa(*i),
-                Flat::Bool(b) => if *b { "true" } else { "false" }.to_string(),
-            });
+            let _ = match f {
+                Flat::Null => self.writer.write_field(b""),
+                Flat::Text(s) if looks_like_formula(s) => {
+                    self.scratch.clear();
+                    self.scratch.push('\'');
+                    self.scratch.push_str(s);
+                    self.writer.write_field(self.scratch.as_bytes())
+                }
+                Flat::Text(s) => self.writer.write_field(s.as_bytes()),
+                Flat::Owned(s) => self.writer.write_field(s.as_bytes()),
+                Flat::Int(i) => {
+                    self.scratch.clear();
+                    let _ = write!(self.scratch, "{i}");
+                    self.writer.write_field(self.scratch.as_bytes())
+                }
+                Flat::Bool(true) => self.writer.write_field(b"true"),
+                Flat::Bool(false) => self.writer.write_field(b"false"),
+            };
         }
-        // Writing into memory cannot fail.
-        let _ = self.writer.write_record(&self.cells);
+        let _ = self.writer.write_record(None::<&[u8]>);
     }
 
     /// The bytes encoded so far.
@@ -133,10 +149,6 @@ fn csv_writer(buf: Vec<u8>) -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(buf)
-}
-
-fn itoa(i: i64) -> String {
-    i.to_string()
 }
 
 /// Encodes rows as a JSON array or as NDJSON (one record per line), in the nested form of the

@@ -250,6 +250,9 @@ pub(crate) fn get_int(r: &QueryResult, i: usize) -> Result<Option<i64>, sea_orm:
 }
 
 fn decode(r: &QueryResult, columns: &[StoredColumn]) -> Result<Row, sea_orm::DbErr> {
+    if let Some(row) = r.try_as_sqlite_row() {
+        return decode_sqlite(row, columns);
+    }
     let id = get_int(r, 0)?.unwrap_or_default();
     let mut cells = Vec::with_capacity(columns.len());
     for (i, c) in columns.iter().enumerate() {
@@ -271,6 +274,72 @@ fn decode(r: &QueryResult, columns: &[StoredColumn]) -> Result<Row, sea_orm::DbE
         source_id: get_int(r, n + 1)?.unwrap_or_default(),
         row_no: get_int(r, n + 2)?.unwrap_or_default(),
         extra: r.try_get_by_index::<Option<String>>(n + 3)?,
+    })
+}
+
+/// [`decode`] for SQLite, reading each value as what it is stored as: a download decodes
+/// every cell of the table, and the generic path spent more time checking types than reading.
+fn decode_sqlite(
+    row: &sea_orm::sqlx::sqlite::SqliteRow,
+    columns: &[StoredColumn],
+) -> Result<Row, sea_orm::DbErr> {
+    use sea_orm::sqlx::sqlite::{Sqlite, SqliteValueRef};
+    use sea_orm::sqlx::{Decode, Row as _, ValueRef as _};
+    let bad =
+        |i: usize, e: &dyn std::fmt::Display| sea_orm::DbErr::Type(format!("column {i}: {e}"));
+    let raw = |i: usize| -> Result<SqliteValueRef<'_>, sea_orm::DbErr> {
+        row.try_get_raw(i).map_err(|e| bad(i, &e))
+    };
+    let int = |i: usize| -> Result<Option<i64>, sea_orm::DbErr> {
+        let v = raw(i)?;
+        if v.is_null() {
+            return Ok(None);
+        }
+        <i64 as Decode<'_, Sqlite>>::decode(v)
+            .map(Some)
+            .map_err(|e| bad(i, &e))
+    };
+    let mut cells = Vec::with_capacity(columns.len());
+    for (i, c) in columns.iter().enumerate() {
+        let i = i + 1;
+        let v = raw(i)?;
+        cells.push(if v.is_null() {
+            Cell::Null
+        } else {
+            match c.stored {
+                Stored::Text => Cell::Text(
+                    <&str as Decode<'_, Sqlite>>::decode(v)
+                        .map_err(|e| bad(i, &e))?
+                        .to_owned(),
+                ),
+                Stored::Int | Stored::BigInt => {
+                    Cell::Int(<i64 as Decode<'_, Sqlite>>::decode(v).map_err(|e| bad(i, &e))?)
+                }
+                Stored::Bool => {
+                    Cell::Bool(<i64 as Decode<'_, Sqlite>>::decode(v).map_err(|e| bad(i, &e))? != 0)
+                }
+            }
+        });
+    }
+    let n = columns.len();
+    let extra = {
+        let v = raw(n + 3)?;
+        if v.is_null() {
+            None
+        } else {
+            Some(
+                <&str as Decode<'_, Sqlite>>::decode(v)
+                    .map_err(|e| bad(n + 3, &e))?
+                    .to_owned(),
+            )
+        }
+    };
+    Ok(Row {
+        id: int(0)?.unwrap_or_default(),
+        cells,
+        source_id: int(n + 1)?.unwrap_or_default(),
+        row_no: int(n + 2)?.unwrap_or_default(),
+        extra,
     })
 }
 
