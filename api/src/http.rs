@@ -413,14 +413,16 @@ pub(crate) fn published_time(text: &str) -> Option<SystemTime> {
 }
 
 fn no_store(headers: &HeaderMap) -> bool {
+    has_token(headers, header::CACHE_CONTROL, "no-store")
+}
+
+/// Whether a comma-separated header (over all its lines) lists `token`, in any case.
+fn has_token(headers: &HeaderMap, name: HeaderName, token: &str) -> bool {
     headers
-        .get_all(header::CACHE_CONTROL)
+        .get_all(name)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|v| {
-            v.split(',')
-                .any(|d| d.trim().eq_ignore_ascii_case("no-store"))
-        })
+        .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
 }
 
 async fn conditional(State(c): State<Arc<Conditional>>, req: Request, next: Next) -> Response {
@@ -525,15 +527,7 @@ fn not_modified_response(res: Response, if_none_match: &str) -> Response {
     }
     // The 200 varies with Accept-Encoding (the compression layer says so on bodies it
     // compresses); so does the 304 that stands for it.
-    let varies = parts
-        .headers
-        .get_all(header::VARY)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| {
-            v.split(',')
-                .any(|x| x.trim().eq_ignore_ascii_case("accept-encoding"))
-        });
+    let varies = has_token(&parts.headers, header::VARY, "accept-encoding");
     if !varies {
         parts
             .headers

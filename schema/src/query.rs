@@ -129,6 +129,24 @@ pub async fn release_sources(
 /// The sources of a release by id.
 pub type SourcesById = std::collections::HashMap<i64, SourceView>;
 
+/// The sources of a release, by id.
+pub async fn sources_by_id(
+    db: &impl ConnectionTrait,
+    release_id: i64,
+) -> Result<SourcesById, DbErr> {
+    Ok(release_sources(db, release_id)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect())
+}
+
+/// No sources (what rows of no release cite).
+pub fn no_sources() -> &'static SourcesById {
+    static NONE: std::sync::LazyLock<SourcesById> = std::sync::LazyLock::new(SourcesById::new);
+    &NONE
+}
+
 /// A published release as readers see it, with its sources.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReleaseInfo {
@@ -177,11 +195,7 @@ impl ReleaseCache {
         if let Some(hit) = self.lock().get(&release.id) {
             return Ok(hit.clone());
         }
-        let sources: SourcesById = release_sources(db, release.id)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
+        let sources = sources_by_id(db, release.id).await?;
         let keep = release.state == "published";
         let info = std::sync::Arc::new(ReleaseInfo {
             release: release.into(),

@@ -570,7 +570,7 @@ pub async fn organization(
         let rows = list::fetch(db, &scan, None, RELATED_LIMIT).await?;
         related.push((r, rows));
     }
-    let sources = list::sources_by_id(db, release.id).await?;
+    let sources = crate::query::sources_by_id(db, release.id).await?;
     Ok(Some(OrganizationDetail {
         release: release.into(),
         organization,

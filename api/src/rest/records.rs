@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use schema::query::{ReleaseInfo, SourcesById, current_release};
 use schema::records::aggregate::{self, Totals};
-use schema::records::export::{CsvEncoder, Format, JsonEncoder, XlsxEncoder};
+use schema::records::export::{Format, TextEncoder, XlsxEncoder};
 use schema::records::list::{ReleaseRef, Scan, Walk};
 use schema::records::view::{FieldShape, Record, fields, money_mask, record_json};
 use schema::records::{Cursor, Filter, ListRequest, QueryError, Resource, Row, Sort, parse_params};
@@ -159,8 +159,6 @@ pub async fn list(
     )
     .await?;
     let f = fields(resource, &page.columns);
-    let no_sources = SourcesById::new();
-    let sources = page.release.as_ref().map_or(&no_sources, |r| &r.sources);
     let next = page
         .next_cursor
         .as_ref()
@@ -185,7 +183,7 @@ pub async fn list(
         items: Items {
             fields: &f,
             rows: &page.rows,
-            sources,
+            sources: page.sources(),
         },
     };
     let mut resp = Json(body).into_response();
@@ -398,8 +396,9 @@ type Tx = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
 
 impl Job {
     fn sources(&self) -> &SourcesById {
-        static NONE: std::sync::LazyLock<SourcesById> = std::sync::LazyLock::new(SourcesById::new);
-        self.release.as_ref().map_or(&NONE, |r| &r.sources)
+        self.release
+            .as_ref()
+            .map_or(schema::query::no_sources(), |r| &r.sources)
     }
 
     /// Every row of the download, from the start or the list's cursor (`None`: nothing is
@@ -417,51 +416,26 @@ impl Job {
     }
 
     async fn stream_text(&self, format: Format, bom: bool, tx: &Tx) -> Result<(), QueryError> {
-        let columns = self.resource.stored_columns();
-        enum Enc {
-            Csv(Box<CsvEncoder>),
-            Json(JsonEncoder),
-        }
-        let mut enc = match format {
-            Format::Csv => Enc::Csv(Box::new(CsvEncoder::new(
-                &self.resource.flat_columns(),
-                money_mask(self.resource, &columns),
-                bom,
-            ))),
-            _ => Enc::Json(JsonEncoder::new(
-                fields(self.resource, &columns),
-                format == Format::Ndjson,
-            )),
+        let Some(mut enc) = TextEncoder::new(self.resource, format, bom) else {
+            return Ok(()); // not a text format: write_xlsx serves it
         };
+        let columns = self.resource.stored_columns();
         let sources = self.sources();
         if let Some(mut walk) = self.walk(&columns) {
-            loop {
-                let given = walk
-                    .next_batch(&self.db, |row| {
-                        match &mut enc {
-                            Enc::Csv(e) => e.row(row, sources),
-                            Enc::Json(e) => e.row(row, sources),
-                        }
-                        Ok::<_, QueryError>(())
-                    })
-                    .await?;
-                if given == 0 {
-                    break;
-                }
-                let bytes = match &mut enc {
-                    Enc::Csv(e) => e.take(),
-                    Enc::Json(e) => e.take(),
-                };
-                if tx.send(Ok(Bytes::from(bytes))).await.is_err() {
+            while walk
+                .next_batch(&self.db, |row| {
+                    enc.row(row, sources);
+                    Ok::<_, QueryError>(())
+                })
+                .await?
+                > 0
+            {
+                if tx.send(Ok(Bytes::from(enc.take()))).await.is_err() {
                     return Ok(()); // the client went away
                 }
             }
         }
-        let tail = match enc {
-            Enc::Csv(mut e) => e.take(),
-            Enc::Json(e) => e.finish(),
-        };
-        let _ = tx.send(Ok(Bytes::from(tail))).await;
+        let _ = tx.send(Ok(Bytes::from(enc.finish()))).await;
         Ok(())
     }
 

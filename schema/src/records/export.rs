@@ -1,5 +1,5 @@
 //! Download encoders: CSV (UTF-8, with a BOM by default so Excel and WPS read Chinese), JSON,
-//! NDJSON and XLSX. Each takes rows in batches and hands back bytes, so a whole table streams
+//! NDJSON and XLSX. Each takes rows one at a time and hands back bytes when asked, so a whole table streams
 //! in flat memory. Text cells that a spreadsheet would run as a formula (starting with `=`, `+`,
 //! `-`, `@`, tab or carriage return) are neutralised; numbers are written untouched.
 
@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::view::{FieldShape, Flat, Record, flat_row};
-use super::{FlatColumn, Row};
+use super::view::{FieldShape, Flat, Record, fields, flat_row, money_mask};
+use super::{FlatColumn, Resource, Row};
 use crate::query::SourceView;
 
 /// A download format.
@@ -103,12 +103,6 @@ impl CsvEncoder {
         }
     }
 
-    pub fn rows(&mut self, rows: &[Row], sources: &HashMap<i64, SourceView>) {
-        for row in rows {
-            self.row(row, sources);
-        }
-    }
-
     pub fn row(&mut self, row: &Row, sources: &HashMap<i64, SourceView>) {
         let mut flat = Vec::with_capacity(self.width);
         flat_row(&self.money, row, sources, &mut flat);
@@ -117,13 +111,7 @@ impl CsvEncoder {
         for f in &flat {
             let _ = match f {
                 Flat::Null => self.writer.write_field(b""),
-                Flat::Text(s) if looks_like_formula(s) => {
-                    self.scratch.clear();
-                    self.scratch.push('\'');
-                    self.scratch.push_str(s);
-                    self.writer.write_field(self.scratch.as_bytes())
-                }
-                Flat::Text(s) => self.writer.write_field(s.as_bytes()),
+                Flat::Text(s) => self.writer.write_field(neutralise(s).as_bytes()),
                 Flat::Owned(s) => self.writer.write_field(s.as_bytes()),
                 Flat::Int(i) => {
                     self.scratch.clear();
@@ -174,12 +162,6 @@ impl JsonEncoder {
         }
     }
 
-    pub fn rows(&mut self, rows: &[Row], sources: &HashMap<i64, SourceView>) {
-        for row in rows {
-            self.row(row, sources);
-        }
-    }
-
     pub fn row(&mut self, row: &Row, sources: &HashMap<i64, SourceView>) {
         let v = Record {
             fields: &self.fields,
@@ -208,6 +190,54 @@ impl JsonEncoder {
             self.buf.extend_from_slice(b"\n]\n");
         }
         self.buf
+    }
+}
+
+/// A text download (CSV, JSON or NDJSON) of one resource, whichever the format.
+pub enum TextEncoder {
+    Csv(Box<CsvEncoder>),
+    Json(JsonEncoder),
+}
+
+impl TextEncoder {
+    /// The encoder of `format` for rows of `resource` (`None` for XLSX, which is not text).
+    pub fn new(resource: &Resource, format: Format, bom: bool) -> Option<TextEncoder> {
+        let columns = resource.stored_columns();
+        Some(match format {
+            Format::Csv => TextEncoder::Csv(Box::new(CsvEncoder::new(
+                &resource.flat_columns(),
+                money_mask(resource, &columns),
+                bom,
+            ))),
+            Format::Json | Format::Ndjson => TextEncoder::Json(JsonEncoder::new(
+                fields(resource, &columns),
+                format == Format::Ndjson,
+            )),
+            Format::Xlsx => return None,
+        })
+    }
+
+    pub fn row(&mut self, row: &Row, sources: &HashMap<i64, SourceView>) {
+        match self {
+            TextEncoder::Csv(e) => e.row(row, sources),
+            TextEncoder::Json(e) => e.row(row, sources),
+        }
+    }
+
+    /// The bytes encoded so far.
+    pub fn take(&mut self) -> Vec<u8> {
+        match self {
+            TextEncoder::Csv(e) => e.take(),
+            TextEncoder::Json(e) => e.take(),
+        }
+    }
+
+    /// The last bytes.
+    pub fn finish(self) -> Vec<u8> {
+        match self {
+            TextEncoder::Csv(mut e) => e.take(),
+            TextEncoder::Json(e) => e.finish(),
+        }
     }
 }
 
@@ -261,50 +291,40 @@ impl XlsxEncoder {
         Ok(())
     }
 
-    pub fn rows(
-        &mut self,
-        rows: &[Row],
-        sources: &HashMap<i64, SourceView>,
-    ) -> Result<(), rust_xlsxwriter::XlsxError> {
-        rows.iter().try_for_each(|row| self.row(row, sources))
-    }
-
     pub fn row(
         &mut self,
         row: &Row,
         sources: &HashMap<i64, SourceView>,
     ) -> Result<(), rust_xlsxwriter::XlsxError> {
         let mut flat = Vec::with_capacity(self.columns.len());
-        {
-            if self.next_row >= SHEET_ROWS {
-                self.new_sheet()?;
-            }
-            let r = self.next_row;
-            self.next_row += 1;
-            flat_row(&self.money, row, sources, &mut flat);
-            let ws = self.workbook.worksheet_from_index(self.sheet - 1)?;
-            for (c, f) in flat.iter().enumerate() {
-                let c = c as u16;
-                match f {
-                    Flat::Null => {}
-                    Flat::Text(s) if looks_like_formula(s) => {
-                        ws.write_string_with_format(r, c, *s, &self.quote)?;
-                    }
-                    Flat::Text(s) => {
-                        ws.write_string(r, c, *s)?;
-                    }
-                    Flat::Owned(s) => {
-                        ws.write_string(r, c, s)?;
-                    }
-                    Flat::Int(i) if i.abs() < EXACT_IN_F64 => {
-                        ws.write_number(r, c, *i as f64)?;
-                    }
-                    Flat::Int(i) => {
-                        ws.write_string(r, c, i.to_string())?;
-                    }
-                    Flat::Bool(b) => {
-                        ws.write_boolean(r, c, *b)?;
-                    }
+        if self.next_row >= SHEET_ROWS {
+            self.new_sheet()?;
+        }
+        let r = self.next_row;
+        self.next_row += 1;
+        flat_row(&self.money, row, sources, &mut flat);
+        let ws = self.workbook.worksheet_from_index(self.sheet - 1)?;
+        for (c, f) in flat.iter().enumerate() {
+            let c = c as u16;
+            match f {
+                Flat::Null => {}
+                Flat::Text(s) if looks_like_formula(s) => {
+                    ws.write_string_with_format(r, c, *s, &self.quote)?;
+                }
+                Flat::Text(s) => {
+                    ws.write_string(r, c, *s)?;
+                }
+                Flat::Owned(s) => {
+                    ws.write_string(r, c, s)?;
+                }
+                Flat::Int(i) if i.abs() < EXACT_IN_F64 => {
+                    ws.write_number(r, c, *i as f64)?;
+                }
+                Flat::Int(i) => {
+                    ws.write_string(r, c, i.to_string())?;
+                }
+                Flat::Bool(b) => {
+                    ws.write_boolean(r, c, *b)?;
                 }
             }
         }
@@ -354,7 +374,7 @@ mod tests {
             extra: None,
         };
         let mut e = CsvEncoder::new(&cols, money, true);
-        e.rows(&[row], &HashMap::new());
+        e.row(&row, &HashMap::new());
         let bytes = e.take();
         assert!(bytes.starts_with(BOM));
         let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");

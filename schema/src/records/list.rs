@@ -1,7 +1,6 @@
 //! Listing records: filters, a stable sort, cursor pages and exact totals, all inside the
 //! dataset's current published release. Downloads walk the same pages to the end.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement};
@@ -11,7 +10,7 @@ use serde_json::json;
 use super::filter::{Filter, condition};
 use super::{QueryError, Resource, StoredColumn};
 use crate::descriptor::Stored;
-use crate::query::{ReleaseCache, ReleaseInfo, SourceView, current_release, release_sources};
+use crate::query::{ReleaseCache, ReleaseInfo, SourcesById, current_release, no_sources};
 
 /// One stored value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,6 +206,13 @@ pub struct Page {
     /// Present when more rows follow.
     pub next_cursor: Option<String>,
     pub sort: Sort,
+}
+
+impl Page {
+    /// The sources the rows cite, by id.
+    pub fn sources(&self) -> &SourcesById {
+        self.release.as_ref().map_or(no_sources(), |r| &r.sources)
+    }
 }
 
 /// What to list.
@@ -592,18 +598,6 @@ pub fn cursor_after(sort: &Sort, columns: &[StoredColumn], row: &Row) -> Cursor 
         value,
         id: row.id,
     }
-}
-
-/// The sources of a release by id.
-pub async fn sources_by_id(
-    db: &impl ConnectionTrait,
-    release_id: i64,
-) -> Result<HashMap<i64, SourceView>, QueryError> {
-    Ok(release_sources(db, release_id)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect())
 }
 
 /// One page of a resource in its dataset's current release, with the exact total. One
