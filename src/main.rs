@@ -114,6 +114,8 @@ enum Command {
     Formats,
     /// Print the OpenAPI document of the HTTP API (committed as openapi.json).
     Openapi,
+    /// Print the GraphQL schema in SDL (committed as schema.graphql).
+    GraphqlSchema,
 }
 
 fn progress_bar() -> (ProgressBar, import::ProgressFn) {
@@ -234,6 +236,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Openapi => {
             print!("{}", api::openapi_json());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::GraphqlSchema => {
+            print!("{}", api::graphql::sdl());
             Ok(ExitCode::SUCCESS)
         }
         Command::Formats => {

@@ -21,8 +21,13 @@ use serde::Serialize;
 /// | --- | --- | --- |
 /// | `invalid_parameter` | 400 | a query parameter or path segment is malformed (the detail names it) |
 /// | `invalid_body` | 400 | the request body is not well-formed or not of the expected shape |
+/// | `invalid_query` | 400 | a GraphQL document does not parse or does not validate against the schema, or its variables do not fit |
+/// | `query_too_deep` | 400 | a GraphQL query nests fields deeper than the limit |
+/// | `too_many_aliases` | 400 | a GraphQL query has more aliases than the limit |
+/// | `query_too_complex` | 400 | a GraphQL query's estimated size is over the limit |
 /// | `not_found` | 404 | no such resource |
 /// | `method_not_allowed` | 405 | the resource exists but not with this method (see `Allow`) |
+/// | `not_acceptable` | 406 | no media type the client accepts can carry the answer |
 /// | `payload_too_large` | 413 | the request body exceeds the configured limit |
 /// | `unsupported_media_type` | 415 | the request body has a content type the route does not read |
 /// | `internal` | 500 | anything else; details are in the server log under the request id |
@@ -35,10 +40,20 @@ pub enum ErrorCode {
     InvalidParameter,
     /// 400: the request body is malformed.
     InvalidBody,
+    /// 400: a GraphQL document does not parse or validate, or its variables do not fit.
+    InvalidQuery,
+    /// 400: a GraphQL query nests too deep.
+    QueryTooDeep,
+    /// 400: a GraphQL query has too many aliases.
+    TooManyAliases,
+    /// 400: a GraphQL query is too complex.
+    QueryTooComplex,
     /// 404: no such resource.
     NotFound,
     /// 405: the resource does not answer this method.
     MethodNotAllowed,
+    /// 406: no acceptable media type.
+    NotAcceptable,
     /// 413: the request body is over the limit.
     PayloadTooLarge,
     /// 415: the request body has a content type the route does not read.
@@ -55,11 +70,16 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of the table above.
-    pub const ALL: [ErrorCode; 9] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::InvalidParameter,
         ErrorCode::InvalidBody,
+        ErrorCode::InvalidQuery,
+        ErrorCode::QueryTooDeep,
+        ErrorCode::TooManyAliases,
+        ErrorCode::QueryTooComplex,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
+        ErrorCode::NotAcceptable,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::Internal,
@@ -69,9 +89,15 @@ impl ErrorCode {
 
     pub fn status(self) -> StatusCode {
         match self {
-            ErrorCode::InvalidParameter | ErrorCode::InvalidBody => StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidParameter
+            | ErrorCode::InvalidBody
+            | ErrorCode::InvalidQuery
+            | ErrorCode::QueryTooDeep
+            | ErrorCode::TooManyAliases
+            | ErrorCode::QueryTooComplex => StatusCode::BAD_REQUEST,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -83,8 +109,13 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidParameter => "invalid_parameter",
             ErrorCode::InvalidBody => "invalid_body",
+            ErrorCode::InvalidQuery => "invalid_query",
+            ErrorCode::QueryTooDeep => "query_too_deep",
+            ErrorCode::TooManyAliases => "too_many_aliases",
+            ErrorCode::QueryTooComplex => "query_too_complex",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::NotAcceptable => "not_acceptable",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Internal => "internal",
@@ -219,6 +250,11 @@ pub(crate) fn framework_detail(code: ErrorCode, text: &str) -> String {
         ErrorCode::Timeout => "no response within the time limit".to_string(),
         ErrorCode::DatabaseUnavailable => "the database is not available".to_string(),
         ErrorCode::Internal => "internal error".to_string(),
+        ErrorCode::NotAcceptable => "no acceptable media type".to_string(),
+        ErrorCode::InvalidQuery
+        | ErrorCode::QueryTooDeep
+        | ErrorCode::TooManyAliases
+        | ErrorCode::QueryTooComplex => "the GraphQL query was refused".to_string(),
     }
 }
 

@@ -7,7 +7,7 @@
 //! | request id | keeps a sane incoming `X-Request-Id` (≤ 128 characters of `A–Z a–z 0–9 - _ . : ; = + / @`), else makes a UUID; echoes it on every response |
 //! | trace | one span per request with method, path, route template and request id |
 //! | metrics | counts by method, route template and status; latency histogram; requests in flight |
-//! | CORS | any origin; `GET`, `HEAD`, `OPTIONS`, and `POST` on the CKAN action API (`/api/3/action/*`, `/api/action/*`); exposes `ETag`, `Last-Modified`, `Content-Disposition`, `X-Request-Id`, `Link` |
+//! | CORS | any origin; `GET`, `HEAD`, `OPTIONS`, and `POST` on GraphQL (`/graphql`) and the CKAN action API (`/api/3/action/*`, `/api/action/*`); exposes `ETag`, `Last-Modified`, `Content-Disposition`, `X-Request-Id`, `Link` |
 //! | validator strength | an `ETag` on a compressed body is marked weak (`W/`): it names the content, not these bytes |
 //! | compression | gzip or br, as the client asks; streamed bodies stay streamed (and are fused, see `Fused`) |
 //! | conditional GET | `ETag` (the handler's, or SHA-256 of a bounded body), `Last-Modified` (the catalog's last publication) on `/api/*`, `Cache-Control`, and `304 Not Modified` |
@@ -62,6 +62,8 @@ pub struct Config {
     /// `Cache-Control: public, max-age=…` of successful reads that set no policy of their own.
     /// Default 60 s.
     pub max_age: u32,
+    /// The limits of a GraphQL query (depth, aliases, complexity, time).
+    pub graphql: crate::graphql::Limits,
 }
 
 impl Default for Config {
@@ -71,6 +73,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(30),
             etag_max_body: 8 * 1024 * 1024,
             max_age: 60,
+            graphql: Default::default(),
         }
     }
 }
@@ -329,7 +332,8 @@ async fn measure(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> Res
 
 struct Cors {
     read: CorsLayer,
-    ckan: CorsLayer,
+    /// Routes that read with POST too (GraphQL, CKAN actions).
+    post: CorsLayer,
 }
 
 impl Cors {
@@ -356,7 +360,7 @@ impl Cors {
                 Method::HEAD,
                 Method::OPTIONS,
             ])),
-            ckan: base.allow_methods(AllowMethods::list([
+            post: base.allow_methods(AllowMethods::list([
                 Method::GET,
                 Method::HEAD,
                 Method::OPTIONS,
@@ -366,14 +370,15 @@ impl Cors {
     }
 }
 
-/// Whether a path belongs to the CKAN action API, which CKAN clients call with POST.
-fn is_ckan_action(path: &str) -> bool {
-    path.starts_with("/api/3/action/") || path.starts_with("/api/action/")
+/// Whether a path reads with POST too: GraphQL, and the CKAN action API (CKAN clients call it
+/// with POST).
+fn reads_with_post(path: &str) -> bool {
+    path == "/graphql" || path.starts_with("/api/3/action/") || path.starts_with("/api/action/")
 }
 
 async fn cors(State(c): State<Arc<Cors>>, req: Request, next: Next) -> Response {
-    let layer = if is_ckan_action(req.uri().path()) {
-        &c.ckan
+    let layer = if reads_with_post(req.uri().path()) {
+        &c.post
     } else {
         &c.read
     };
@@ -738,10 +743,12 @@ mod tests {
 
     #[test]
     fn ckan_paths() {
-        assert!(is_ckan_action("/api/3/action/package_show"));
-        assert!(is_ckan_action("/api/action/package_list"));
-        assert!(!is_ckan_action("/api/v1/datasets"));
-        assert!(!is_ckan_action("/api/3/actionx"));
+        assert!(reads_with_post("/api/3/action/package_show"));
+        assert!(reads_with_post("/api/action/package_list"));
+        assert!(reads_with_post("/graphql"));
+        assert!(!reads_with_post("/api/v1/datasets"));
+        assert!(!reads_with_post("/api/3/actionx"));
+        assert!(!reads_with_post("/graphql/assets/x.js"));
     }
 
     #[test]

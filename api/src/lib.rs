@@ -5,6 +5,7 @@
 
 pub mod base_url;
 pub mod error;
+pub mod graphql;
 pub mod http;
 pub mod rest;
 pub mod views;
@@ -111,9 +112,12 @@ pub fn router(state: AppState) -> Router {
 /// conditional GET, problems, limits, metrics) are the layers of [`http::apply`].
 pub fn router_with(state: AppState, config: &http::Config) -> Router {
     let (routes, spec) = documented().split_for_parts();
-    let app = routes
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", spec))
-        .fallback(not_found);
+    let mut app = routes.merge(SwaggerUi::new("/docs").url("/openapi.json", spec));
+    match graphql::routes(&config.graphql) {
+        Ok(g) => app = app.merge(g),
+        Err(e) => tracing::error!(error = %e, "the GraphQL schema does not build; /graphql is off"),
+    }
+    let app = app.fallback(not_found);
     http::apply(app, state, config)
 }
 

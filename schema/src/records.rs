@@ -10,7 +10,7 @@ pub mod filter;
 pub mod list;
 pub mod view;
 
-pub use filter::{Filter, FilterDef, FilterOp, ParamType, parse_params};
+pub use filter::{Filter, FilterDef, FilterOp, ParamType, parse_filter, parse_params};
 pub use list::{Cell, Cursor, ListRequest, Page, Row, Sort, list};
 
 use sea_orm::DbErr;
@@ -557,18 +557,13 @@ pub async fn organization(
         return Ok(None);
     };
     let mut related = Vec::new();
+    let key = [Cell::Text(uscc.to_string())];
     for path in ORGANIZATION_RELATED {
         let Some(r) = resource(path) else { continue };
         let columns = r.stored_columns();
-        let scan = list::Scan {
-            resource: r,
-            columns: &columns,
-            release: list::ReleaseRef::Id(release.id),
-            filters: &by_code,
-            sort: &sort,
-        };
-        let rows = list::fetch(db, &scan, None, RELATED_LIMIT).await?;
-        related.push((r, rows));
+        let mut rows =
+            list::by_keys(db, r, &columns, release.id, "uscc", &key, RELATED_LIMIT).await?;
+        related.push((r, rows.remove(&key[0]).unwrap_or_default()));
     }
     let sources = crate::query::sources_by_id(db, release.id).await?;
     Ok(Some(OrganizationDetail {

@@ -95,6 +95,75 @@ fn openapi_json_is_current() {
     );
 }
 
+/// `schema.graphql` is the GraphQL schema the server builds; regenerate with
+/// `cargo run -- graphql-schema > schema.graphql`.
+#[test]
+fn schema_graphql_is_current() {
+    let committed =
+        std::fs::read_to_string(tests::repo_root().join("schema.graphql")).unwrap_or_default();
+    let built = api::graphql::sdl();
+    assert!(!built.starts_with("# the schema does not build"), "{built}");
+    assert!(
+        committed == built,
+        "schema.graphql is out of date: run `cargo run -- graphql-schema > schema.graphql`"
+    );
+}
+
+/// Every type, field, argument and enum value of the GraphQL schema is documented, and no
+/// amount is a float.
+#[test]
+fn every_graphql_field_is_documented() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let sdl = api::graphql::sdl();
+    let doc = async_graphql::parser::parse_schema(&sdl).expect("the SDL parses");
+    let mut missing = Vec::new();
+    let mut types = 0;
+    for def in &doc.definitions {
+        let TypeSystemDefinition::Type(t) = def else {
+            continue;
+        };
+        let t = &t.node;
+        types += 1;
+        let name = t.name.node.to_string();
+        if t.description.is_none() {
+            missing.push(name.clone());
+        }
+        match &t.kind {
+            TypeKind::Object(o) => {
+                for f in &o.fields {
+                    if f.node.description.is_none() {
+                        missing.push(format!("{name}.{}", f.node.name.node));
+                    }
+                    for a in &f.node.arguments {
+                        if a.node.description.is_none() {
+                            missing
+                                .push(format!("{name}.{}({})", f.node.name.node, a.node.name.node));
+                        }
+                    }
+                }
+            }
+            TypeKind::InputObject(o) => {
+                for f in &o.fields {
+                    if f.node.description.is_none() {
+                        missing.push(format!("{name}.{}", f.node.name.node));
+                    }
+                }
+            }
+            TypeKind::Enum(e) => {
+                for v in &e.values {
+                    if v.node.description.is_none() {
+                        missing.push(format!("{name}.{}", v.node.value.node));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(types > 50, "{types} types");
+    assert!(missing.is_empty(), "undocumented: {missing:?}");
+    assert!(!sdl.contains("Float"), "no Float in the schema");
+}
+
 /// Every operation and every schema property of the API is documented.
 #[test]
 fn every_operation_and_field_is_documented() {

@@ -151,10 +151,8 @@ pub async fn list(
         &s.releases,
         resource,
         &ListRequest {
-            filters,
-            sort: opts.sort,
-            limit,
             cursor,
+            ..ListRequest::new(filters, opts.sort, limit)
         },
     )
     .await?;
@@ -175,7 +173,7 @@ pub async fn list(
             .release
             .as_ref()
             .map(|r| Release::from(r.release.clone())),
-        total: page.total,
+        total: page.total.unwrap_or_default(),
         limit,
         sort: page.sort.spec(),
         next_cursor: page.next_cursor.as_deref(),

@@ -434,7 +434,8 @@ fn bound_after(v: &str) -> String {
 pub const RESERVED: &[&str] = &["limit", "cursor", "sort", "format", "bom"];
 
 /// Turn query parameters into filters. Reserved parameters (paging, sorting, format) are skipped;
-/// an unknown parameter or a bad value is an error naming the parameter.
+/// an unknown parameter or a bad value is an error naming the parameter. A list filter takes
+/// its values comma-separated.
 pub fn parse_params(
     resource: &Resource,
     params: &[(String, String)],
@@ -463,81 +464,120 @@ pub fn parse_params(
         if value.is_empty() {
             return Err(bad(name, "empty value"));
         }
-        let col = def.column.clone();
-        let f = match def.op {
-            FilterOp::Eq => match def.param_type {
-                ParamType::Boolean => Filter::Bool(col, parse_bool(name, value)?),
-                ParamType::Integer => Filter::IntIn(
-                    col,
-                    value
-                        .split(',')
-                        .map(|v| parse_int(name, v))
-                        .collect::<Result<_, _>>()?,
-                ),
-                ParamType::String => {
-                    let values: Vec<String> =
-                        value.split(',').map(|v| v.trim().to_string()).collect();
-                    if let Some(allowed) = &def.allowed
-                        && let Some(v) = values.iter().find(|v| !allowed.contains(v))
-                    {
-                        return Err(bad(
-                            name,
-                            format!("“{v}” is not one of {}", allowed.join(", ")),
-                        ));
-                    }
-                    Filter::TextIn(col, values)
-                }
-            },
-            FilterOp::Within => {
-                // Any well-formed code: one outside the code list simply matches nothing.
-                if value.len() != 6 || !value.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(bad(
-                        name,
-                        format!("“{value}” is not a six-digit region code"),
-                    ));
-                }
-                Filter::Within(col, region_prefix(value).to_string())
-            }
-            FilterOp::Prefix => Filter::Prefix(col, value.to_string()),
-            FilterOp::Min => Filter::IntMin(col, parse_int(name, value)?),
-            FilterOp::Max => Filter::IntMax(col, parse_int(name, value)?),
-            FilterOp::From | FilterOp::To => {
-                let b = period_bound(name, value)?;
-                let year_column = resource
-                    .stored_columns()
-                    .iter()
-                    .any(|c| c.name == col && c.stored != Stored::Text);
-                match (def.op, year_column) {
-                    (FilterOp::From, true) => Filter::IntMin(col, parse_int(name, &b[..4])?),
-                    (_, true) => Filter::IntMax(col, parse_int(name, &b[..4])?),
-                    (FilterOp::From, false) => Filter::TextFrom(col, b),
-                    (_, false) => Filter::TextBefore(col, bound_after(&b)),
-                }
-            }
-            FilterOp::HasPenalties => Filter::HasPenalties(parse_bool(name, value)?),
-            FilterOp::CreditList => {
-                if value == "any" {
-                    Filter::CreditList(None)
-                } else if CREDIT_LISTS.contains(&value) {
-                    Filter::CreditList(Some(value.to_string()))
-                } else {
-                    return Err(bad(
-                        name,
-                        format!("“{value}” is not one of {}, any", CREDIT_LISTS.join(", ")),
-                    ));
-                }
-            }
-            FilterOp::Search => {
-                if value.chars().count() > 100 {
-                    return Err(bad(name, "longer than 100 characters"));
-                }
-                Filter::Search(value.to_string())
-            }
+        let values: Vec<&str> = if def.takes_list() {
+            value.split(',').map(str::trim).collect()
+        } else {
+            vec![value]
         };
-        out.push(f);
+        out.push(parse_filter(resource, def, &values, name)?);
     }
     Ok(out)
 }
+
+impl FilterDef {
+    /// Whether the filter takes several values (any of them matches).
+    pub fn takes_list(&self) -> bool {
+        self.op == FilterOp::Eq && self.param_type != ParamType::Boolean
+    }
+}
+
+/// One filter from its definition and its values (one, or several for a list filter), as
+/// given by any face: REST splits a parameter on commas, GraphQL passes a list. Errors name
+/// `param`, the name the caller used.
+pub fn parse_filter(
+    resource: &Resource,
+    def: &FilterDef,
+    values: &[&str],
+    param: &str,
+) -> Result<Filter, QueryError> {
+    let name = param;
+    let col = def.column.clone();
+    if values.is_empty() {
+        return Err(bad(name, "no value"));
+    }
+    if !def.takes_list() && values.len() > 1 {
+        return Err(bad(name, "takes one value"));
+    }
+    if values.len() > MAX_VALUES {
+        return Err(bad(name, format!("at most {MAX_VALUES} values")));
+    }
+    if let Some(v) = values.iter().find(|v| v.trim().is_empty()) {
+        return Err(bad(name, format!("empty value “{v}”")));
+    }
+    let value = values[0].trim();
+    Ok(match def.op {
+        FilterOp::Eq => match def.param_type {
+            ParamType::Boolean => Filter::Bool(col, parse_bool(name, value)?),
+            ParamType::Integer => Filter::IntIn(
+                col,
+                values
+                    .iter()
+                    .map(|v| parse_int(name, v))
+                    .collect::<Result<_, _>>()?,
+            ),
+            ParamType::String => {
+                let values: Vec<String> = values.iter().map(|v| v.trim().to_string()).collect();
+                if let Some(allowed) = &def.allowed
+                    && let Some(v) = values.iter().find(|v| !allowed.contains(v))
+                {
+                    return Err(bad(
+                        name,
+                        format!("“{v}” is not one of {}", allowed.join(", ")),
+                    ));
+                }
+                Filter::TextIn(col, values)
+            }
+        },
+        FilterOp::Within => {
+            // Any well-formed code: one outside the code list simply matches nothing.
+            if value.len() != 6 || !value.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad(
+                    name,
+                    format!("“{value}” is not a six-digit region code"),
+                ));
+            }
+            Filter::Within(col, region_prefix(value).to_string())
+        }
+        FilterOp::Prefix => Filter::Prefix(col, value.to_string()),
+        FilterOp::Min => Filter::IntMin(col, parse_int(name, value)?),
+        FilterOp::Max => Filter::IntMax(col, parse_int(name, value)?),
+        FilterOp::From | FilterOp::To => {
+            let b = period_bound(name, value)?;
+            let year_column = resource
+                .stored_columns()
+                .iter()
+                .any(|c| c.name == col && c.stored != Stored::Text);
+            match (def.op, year_column) {
+                (FilterOp::From, true) => Filter::IntMin(col, parse_int(name, &b[..4])?),
+                (_, true) => Filter::IntMax(col, parse_int(name, &b[..4])?),
+                (FilterOp::From, false) => Filter::TextFrom(col, b),
+                (_, false) => Filter::TextBefore(col, bound_after(&b)),
+            }
+        }
+        FilterOp::HasPenalties => Filter::HasPenalties(parse_bool(name, value)?),
+        FilterOp::CreditList => {
+            if value == "any" {
+                Filter::CreditList(None)
+            } else if CREDIT_LISTS.contains(&value) {
+                Filter::CreditList(Some(value.to_string()))
+            } else {
+                return Err(bad(
+                    name,
+                    format!("“{value}” is not one of {}, any", CREDIT_LISTS.join(", ")),
+                ));
+            }
+        }
+        FilterOp::Search => {
+            if value.chars().count() > 100 {
+                return Err(bad(name, "longer than 100 characters"));
+            }
+            Filter::Search(value.to_string())
+        }
+    })
+}
+
+/// Most values one list filter takes.
+pub const MAX_VALUES: usize = 1000;
 
 fn col(name: &str) -> Expr {
     Expr::col(Alias::new(name))

@@ -13,7 +13,7 @@ use crate::descriptor::Stored;
 use crate::query::{ReleaseCache, ReleaseInfo, SourcesById, current_release, no_sources};
 
 /// One stored value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Cell {
     Null,
     Text(String),
@@ -120,6 +120,14 @@ impl Sort {
         out
     }
 
+    /// The same order the other way round (pages read backwards walk it).
+    pub fn reversed(&self) -> Sort {
+        Sort {
+            descending: !self.descending,
+            ..self.clone()
+        }
+    }
+
     /// The text form, as written in `?sort=`.
     pub fn spec(&self) -> String {
         format!("{}{}", if self.descending { "-" } else { "" }, self.column)
@@ -201,10 +209,12 @@ pub struct Page {
     pub release: Option<Arc<ReleaseInfo>>,
     pub columns: Vec<StoredColumn>,
     pub rows: Vec<Row>,
-    /// Rows matching the filters in the whole release.
-    pub total: i64,
-    /// Present when more rows follow.
+    /// Rows matching the filters in the whole release (`None` when not asked for).
+    pub total: Option<i64>,
+    /// Present when more rows follow (reading forwards).
     pub next_cursor: Option<String>,
+    /// More rows follow in the direction read: after the page forwards, before it backwards.
+    pub has_more: bool,
     pub sort: Sort,
 }
 
@@ -221,7 +231,27 @@ pub struct ListRequest {
     pub filters: Vec<Filter>,
     pub sort: Sort,
     pub limit: u64,
+    /// Forwards: the rows after this one; backwards: the rows before it.
     pub cursor: Option<Cursor>,
+    /// Read backwards: the last `limit` rows before the cursor (or of the whole selection),
+    /// still returned in the sort order.
+    pub backward: bool,
+    /// Count the whole selection too.
+    pub count: bool,
+}
+
+impl ListRequest {
+    /// The first page (forwards, counted) of a selection.
+    pub fn new(filters: Vec<Filter>, sort: Sort, limit: u64) -> ListRequest {
+        ListRequest {
+            filters,
+            sort,
+            limit,
+            cursor: None,
+            backward: false,
+            count: true,
+        }
+    }
 }
 
 fn cell_json_value(c: &Cell) -> sea_orm::Value {
@@ -235,17 +265,72 @@ fn cell_json_value(c: &Cell) -> sea_orm::Value {
 
 fn select(resource: &Resource, columns: &[StoredColumn]) -> SelectStatement {
     let mut q = Query::select();
-    q.column(Alias::new("id"));
-    for c in columns {
-        q.column(Alias::new(&c.name));
-    }
-    q.columns([
+    q.columns(row_columns(columns))
+        .from(Alias::new(resource.db_table));
+    q
+}
+
+/// The columns a [`Row`] is decoded from, in order.
+fn row_columns(columns: &[StoredColumn]) -> Vec<Alias> {
+    let mut out = Vec::with_capacity(columns.len() + 4);
+    out.push(Alias::new("id"));
+    out.extend(columns.iter().map(|c| Alias::new(&c.name)));
+    out.extend([
         Alias::new("source_id"),
         Alias::new("row_no"),
         Alias::new("extra"),
-    ])
-    .from(Alias::new(resource.db_table));
-    q
+    ]);
+    out
+}
+
+/// Rows of one release whose `column` holds one of `keys`, at most `per_key` of each key in
+/// import order, grouped by key: one statement for any number of keys (the batched lookup
+/// behind "each organization with its penalties"). Keys with no rows are absent.
+pub async fn by_keys(
+    db: &impl ConnectionTrait,
+    resource: &Resource,
+    columns: &[StoredColumn],
+    release_id: i64,
+    column: &str,
+    keys: &[Cell],
+    per_key: u64,
+) -> Result<std::collections::HashMap<Cell, Vec<Row>>, QueryError> {
+    let mut out: std::collections::HashMap<Cell, Vec<Row>> = std::collections::HashMap::new();
+    let Some(at) = columns.iter().position(|c| c.name == column) else {
+        return Err(QueryError::InvalidParameter {
+            parameter: column.into(),
+            message: format!("{} has no column {column}", resource.path),
+        });
+    };
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    let values: Vec<sea_orm::Value> = keys.iter().map(cell_json_value).collect();
+    let mut inner = select(resource, columns);
+    // The column name comes from the descriptors, never from the caller.
+    inner
+        .expr_as(
+            Expr::cust(format!(
+                "ROW_NUMBER() OVER (PARTITION BY {column} ORDER BY id)"
+            )),
+            Alias::new("gk_rn"),
+        )
+        .and_where(Expr::col(Alias::new("release_id")).eq(release_id))
+        .and_where(Expr::col(Alias::new(column)).is_in(values));
+    let q = Query::select()
+        .columns(row_columns(columns))
+        .from_subquery(inner, Alias::new("gk_keyed"))
+        .and_where(Expr::col(Alias::new("gk_rn")).lte(per_key))
+        .order_by(Alias::new(column), Order::Asc)
+        .order_by(Alias::new("id"), Order::Asc)
+        .to_owned();
+    let stmt = db.get_database_backend().build(&q);
+    for r in db.query_all_raw(stmt).await? {
+        let row = decode(&r, columns)?;
+        let key = row.cells.get(at).cloned().unwrap_or(Cell::Null);
+        out.entry(key).or_default().push(row);
+    }
+    Ok(out)
 }
 
 pub(crate) fn get_int(r: &QueryResult, i: usize) -> Result<Option<i64>, sea_orm::DbErr> {
@@ -389,36 +474,56 @@ pub async fn fetch(
     after: Option<&Cursor>,
     limit: u64,
 ) -> Result<Vec<Row>, QueryError> {
-    Ok(fetch_counted(db, scan, after, limit, false).await?.0)
+    Ok(fetch_counted(db, scan, after, limit, Extras::default())
+        .await?
+        .0)
+}
+
+/// What [`fetch_counted`] reads besides the rows.
+#[derive(Debug, Clone, Copy, Default)]
+struct Extras {
+    /// The count of every row of the scan, the cursor aside.
+    count: bool,
+    /// The release the rows belong to.
+    release: bool,
 }
 
 /// What [`fetch_counted`] read besides the rows.
 struct Counted {
-    /// Rows of the whole scan, the cursor aside.
-    total: i64,
-    /// The release the rows belong to.
+    /// Rows of the whole scan, the cursor aside (when asked for).
+    total: Option<i64>,
+    /// The release the rows belong to (when asked for).
     release_id: i64,
 }
 
-/// [`fetch`], and with `total` also the count of every row of the scan (cursor aside) and the
-/// release read, in the same statement: columns holding uncorrelated subqueries, which SQLite
-/// and PostgreSQL evaluate once. `None` when no row came back (the count then needs a
-/// statement of its own).
+/// [`fetch`], and the count of every row of the scan (cursor aside) and the release read, as
+/// asked, in the same statement: columns holding an uncorrelated subquery, which SQLite and
+/// PostgreSQL evaluate once, and the rows' own `release_id`. `None` when no row came back (the
+/// count then needs a statement of its own).
 async fn fetch_counted(
     db: &impl ConnectionTrait,
     scan: &Scan<'_>,
     after: Option<&Cursor>,
     limit: u64,
-    total: bool,
+    extras: Extras,
 ) -> Result<(Vec<Row>, Option<Counted>), QueryError> {
     let columns = scan.columns;
-    let q = page_query(scan, after, limit, total);
+    let q = page_query(scan, after, limit, extras);
     let stmt = db.get_database_backend().build(&q);
     let rows = db.query_all_raw(stmt).await?;
-    let count = match (total, rows.first()) {
-        (true, Some(r)) => Some(Counted {
-            total: get_int(r, columns.len() + 4)?.unwrap_or(0),
-            release_id: get_int(r, columns.len() + 5)?.unwrap_or(0),
+    let base = columns.len() + 4;
+    let count = match rows.first() {
+        Some(r) if extras.count || extras.release => Some(Counted {
+            total: if extras.count {
+                Some(get_int(r, base)?.unwrap_or(0))
+            } else {
+                None
+            },
+            release_id: if extras.release {
+                get_int(r, base + usize::from(extras.count))?.unwrap_or(0)
+            } else {
+                0
+            },
         }),
         _ => None,
     };
@@ -472,7 +577,7 @@ impl<'a> Walk<'a> {
             &self.scan,
             self.after.as_ref(),
             n,
-            false,
+            Extras::default(),
         ));
         let stream = db.stream_raw(stmt).await.map_err(|e| E::from(e.into()))?;
         let mut stream = std::pin::pin!(stream);
@@ -497,8 +602,13 @@ impl<'a> Walk<'a> {
 }
 
 /// The statement of a page: the scan's rows after the cursor, in order, at most `limit`; with
-/// `total`, two more columns (see [`fetch_counted`]).
-fn page_query(scan: &Scan<'_>, after: Option<&Cursor>, limit: u64, total: bool) -> SelectStatement {
+/// `extras`, more columns (see [`fetch_counted`]).
+fn page_query(
+    scan: &Scan<'_>,
+    after: Option<&Cursor>,
+    limit: u64,
+    extras: Extras,
+) -> SelectStatement {
     let Scan {
         resource,
         columns,
@@ -507,11 +617,13 @@ fn page_query(scan: &Scan<'_>, after: Option<&Cursor>, limit: u64, total: bool) 
         sort,
     } = *scan;
     let mut q = select(resource, columns);
-    if total {
+    if extras.count {
         q.expr(Expr::SubQuery(
             None,
             Box::new(count_query(resource, release, filters).into()),
         ));
+    }
+    if extras.release {
         q.column(Alias::new("release_id"));
     }
     let mut cond = condition(release.expr(), filters);
@@ -600,9 +712,9 @@ pub fn cursor_after(sort: &Sort, columns: &[StoredColumn], row: &Row) -> Cursor 
     }
 }
 
-/// One page of a resource in its dataset's current release, with the exact total. One
-/// statement finds the release and reads the page with its total when the release is cached
-/// and no search needs the release's index first.
+/// One page of a resource in its dataset's current release, with the exact total when asked.
+/// One statement finds the release and reads the page with its total when the release is
+/// cached and no search needs the release's index first.
 pub async fn list(
     db: &impl ConnectionTrait,
     releases: &ReleaseCache,
@@ -610,8 +722,18 @@ pub async fn list(
     req: &ListRequest,
 ) -> Result<Page, QueryError> {
     let columns = resource.stored_columns();
-    let page = |release: Arc<ReleaseInfo>, rows: Vec<Row>, total: i64| {
+    // Backwards, the scan runs the other way from the cursor; the page is turned round after.
+    let order = if req.backward {
+        req.sort.reversed()
+    } else {
+        req.sort.clone()
+    };
+    let page = |release: Arc<ReleaseInfo>, rows: Vec<Row>, total: Option<i64>| {
         page_of(req, &columns, Some(release), rows, total)
+    };
+    let extras = Extras {
+        count: req.count,
+        release: true,
     };
     // Searches are resolved against the release's index: that needs the release first.
     if !req.filters.iter().any(|f| matches!(f, Filter::Search(_))) {
@@ -620,10 +742,10 @@ pub async fn list(
             columns: &columns,
             release: ReleaseRef::CurrentOf(resource.dataset),
             filters: &req.filters,
-            sort: &req.sort,
+            sort: &order,
         };
         let (rows, counted) =
-            fetch_counted(db, &scan, req.cursor.as_ref(), req.limit + 1, true).await?;
+            fetch_counted(db, &scan, req.cursor.as_ref(), req.limit + 1, extras).await?;
         if let Some(c) = counted
             && let Some(release) = releases.get(db, c.release_id).await?
         {
@@ -633,7 +755,8 @@ pub async fn list(
         // published. Read the release, then the page again, so the answer is of one release.
     }
     let Some(release) = current_release(db, resource.dataset).await? else {
-        return Ok(page_of(req, &columns, None, Vec::new(), 0));
+        let total = req.count.then_some(0);
+        return Ok(page_of(req, &columns, None, Vec::new(), total));
     };
     let release = releases.of(db, release).await?;
     let id = release.release.id;
@@ -643,29 +766,37 @@ pub async fn list(
         columns: &columns,
         release: ReleaseRef::Id(id),
         filters: &filters,
-        sort: &req.sort,
+        sort: &order,
+    };
+    let extras = Extras {
+        count: req.count,
+        release: false,
     };
     let (rows, counted) =
-        fetch_counted(db, &scan, req.cursor.as_ref(), req.limit + 1, true).await?;
+        fetch_counted(db, &scan, req.cursor.as_ref(), req.limit + 1, extras).await?;
     let total = match counted {
         Some(c) => c.total,
-        None if req.cursor.is_none() => 0,
-        None => count(db, resource, id, &filters).await?,
+        None if !req.count => None,
+        None if req.cursor.is_none() => Some(0),
+        None => Some(count(db, resource, id, &filters).await?),
     };
     Ok(page(release, rows, total))
 }
 
-/// A page from the rows read (one more than the limit when more follow).
+/// A page from the rows read (one more than the limit when more follow), in the sort order.
 fn page_of(
     req: &ListRequest,
     columns: &[StoredColumn],
     release: Option<Arc<ReleaseInfo>>,
     mut rows: Vec<Row>,
-    total: i64,
+    total: Option<i64>,
 ) -> Page {
     let more = rows.len() as u64 > req.limit;
     rows.truncate(req.limit as usize);
-    let next_cursor = match (more, rows.last()) {
+    if req.backward {
+        rows.reverse();
+    }
+    let next_cursor = match (more && !req.backward, rows.last()) {
         (true, Some(last)) => Some(cursor_after(&req.sort, columns, last).encode()),
         _ => None,
     };
@@ -674,6 +805,7 @@ fn page_of(
         rows,
         total,
         next_cursor,
+        has_more: more,
         sort: req.sort.clone(),
         release,
     }
