@@ -44,6 +44,10 @@ enum Command {
         /// Seconds to produce a response head; beyond it 503 timeout.
         #[arg(long, env = "GONGKAI_REQUEST_TIMEOUT", default_value_t = 30)]
         request_timeout: u64,
+        /// Milliseconds a repeated GraphQL query may be answered from the answers kept before
+        /// the catalog's releases are read again; 0 keeps no answers (every query runs).
+        #[arg(long, env = "GONGKAI_GRAPHQL_ANSWERS_MS", default_value_t = 1000)]
+        graphql_answers_ms: u64,
         /// The public URL the server is reached at (e.g. https://data.example.org), used in the
         /// links of the catalog documents; by default derived from each request's Host.
         #[arg(long, env = "GONGKAI_PUBLIC_URL")]
@@ -349,6 +353,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_load,
             body_limit,
             request_timeout,
+            graphql_answers_ms,
             public_url,
         } => {
             if let Some(url) = &public_url {
@@ -376,6 +381,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = api::http::Config {
                 body_limit,
                 request_timeout: std::time::Duration::from_secs(request_timeout),
+                graphql: api::graphql::Limits {
+                    answers_max_age: std::time::Duration::from_millis(graphql_answers_ms),
+                    ..Default::default()
+                },
                 ..Default::default()
             };
             api::serve_with(api::AppState::new(db), &config, listener).await?;

@@ -645,6 +645,26 @@ pub async fn catalog_updated_at(db: &impl ConnectionTrait) -> Result<Option<Stri
     Ok(latest.flatten())
 }
 
+/// What every public answer is read from: each dataset's slug, current release and last
+/// change, in slug order. Two equal states answer every query alike (published releases
+/// never change), so an answer kept with the state it was read in stays true while the state
+/// does.
+pub type CatalogState = Vec<(String, Option<i64>, String)>;
+
+/// The catalog's state now (one small statement).
+pub async fn catalog_state(db: &impl ConnectionTrait) -> Result<CatalogState, DbErr> {
+    use sea_orm::QuerySelect;
+    dataset::Entity::find()
+        .select_only()
+        .column(dataset::Column::Slug)
+        .column(dataset::Column::CurrentReleaseId)
+        .column(dataset::Column::UpdatedAt)
+        .order_by_asc(dataset::Column::Slug)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// Every dataset with everything public about it, in catalog order.
 pub async fn dataset_details(db: &impl ConnectionTrait) -> Result<Vec<DatasetDetail>, DbErr> {
     let mut out = Vec::new();

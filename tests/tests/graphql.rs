@@ -26,6 +26,30 @@ async fn serve(t: &TestDb) -> String {
     serve_state(api::AppState::new(t.db.clone())).await
 }
 
+/// Serve with these GraphQL limits.
+async fn serve_limits(state: api::AppState, graphql: api::graphql::Limits) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let config = api::http::Config {
+        graphql,
+        ..Default::default()
+    };
+    tokio::spawn(async move {
+        let _ = api::serve_with(state, &config, listener).await;
+    });
+    format!("http://{addr}")
+}
+
+/// No answers kept: every query runs.
+fn uncached() -> api::graphql::Limits {
+    api::graphql::Limits {
+        answers_max_age: std::time::Duration::ZERO,
+        ..Default::default()
+    }
+}
+
 async fn load_synthetic(t: &TestDb, datasets: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     schema::synthetic::generate(schema::synthetic::Scale::Small, 3, dir.path(), &|_, _| {})
@@ -156,7 +180,7 @@ fn counted(db: &sea_orm::DatabaseConnection) -> (sea_orm::DatabaseConnection, Ar
 async fn related_rows_load_in_batches(t: TestDb) {
     let _dir = load_synthetic(&t, &["registry", "funds"]).await;
     let (db, statements) = counted(&t.db);
-    let base = serve_state(api::AppState::new(db)).await;
+    let base = serve_limits(api::AppState::new(db), uncached()).await;
     let c = reqwest::Client::new();
     let query = |n: u32| {
         format!(
@@ -669,7 +693,54 @@ async fn rest_and_graphql_agree(t: TestDb) {
     assert!(pairs >= 10);
 }
 
+async fn answers_are_kept_while_the_releases_stay(t: TestDb) {
+    let dir = load_synthetic(&t, &["budgets"]).await;
+    let (db, statements) = counted(&t.db);
+    let base = serve_limits(
+        api::AppState::new(db),
+        api::graphql::Limits {
+            answers_max_age: std::time::Duration::from_millis(200),
+            ..Default::default()
+        },
+    )
+    .await;
+    let c = reqwest::Client::new();
+    let q = "{ dataset(slug: \"budgets\") { release { version } } budgetLines(first: 3) { totalCount nodes { id } } }";
+    let first = data(&c, &base, q).await;
+    assert_eq!(first["dataset"]["release"]["version"], 1);
+    statements.store(0, Ordering::SeqCst);
+    let again = data(&c, &base, q).await;
+    assert_eq!(again, first);
+    assert_eq!(
+        statements.load(Ordering::SeqCst),
+        0,
+        "a repeated query is answered from the store"
+    );
+    // Different variables are a different request.
+    let v = gql(
+        &c,
+        &base,
+        "query ($n: Int) { budgetLines(first: $n) { nodes { id } } }",
+        json!({"n": 1}),
+    )
+    .await;
+    assert_eq!(
+        v["data"]["budgetLines"]["nodes"].as_array().map(Vec::len),
+        Some(1)
+    );
+    // A new release: once the state is read again, the answer is made anew.
+    import_dir(&t, "budgets", &dir.path().join("budgets")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let after = data(&c, &base, q).await;
+    assert_eq!(after["dataset"]["release"]["version"], 2, "{after}");
+    assert_ne!(
+        after["budgetLines"]["nodes"], first["budgetLines"]["nodes"],
+        "rows of the new release"
+    );
+}
+
 both! {
+    answers_are_kept_while_the_releases_stay => answers_are_kept_while_the_releases_stay;
     examples_run_on_the_real_data => examples_run_on_the_real_data;
     related_rows_load_in_batches => related_rows_load_in_batches;
     limits_refuse_with_codes => limits_refuse_with_codes;

@@ -13,7 +13,7 @@ use schema::records::aggregate::{self, Sum};
 use schema::records::list::{Cell, Sort};
 use schema::records::{Filter, ListRequest};
 
-use super::records::{Info, filter_by, info, infos, node, read_filter, rows};
+use super::records::{Info, filter_by, info, infos, read_filter, rows};
 use super::values::{
     arg, enum_type, error, fail, from_json_camel, merged_sums, object, opt_str, screaming,
     source_value, sums_value, value_object,
@@ -533,15 +533,16 @@ fn organization_field() -> Option<Field> {
                 let page = schema::records::list(&state.db, &state.releases, info.resource, &req)
                     .await
                     .map_err(fail)?;
-                Ok(match (&page.release, page.rows.first()) {
-                    (Some(r), Some(row)) => Some(FieldValue::owned_any(node(
-                        &info,
-                        row,
-                        r.release.id,
-                        &r.sources,
-                    ))),
-                    _ => None,
-                })
+                if page.rows.is_empty() {
+                    return Ok(None);
+                }
+                let rows = Arc::new(super::records::Rows {
+                    info: info.clone(),
+                    rows: Arc::new(page.rows),
+                    release: page.release,
+                    sort: page.sort,
+                });
+                Ok(rows.nodes().next().map(FieldValue::owned_any))
             })
         })
         .description("One social organization by its unified social credit code (统一社会信用代码), with its inspections, evaluations, penalties, credit listings and charity filings; null when not registered (REST: `/api/v1/organizations/{uscc}`).")

@@ -287,8 +287,41 @@ pub async fn post(
     }
 }
 
-/// Run a request and answer it.
+fn answer(media: Media, body: Bytes) -> Response {
+    let mut r = (StatusCode::OK, Body::from(body)).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    r
+}
+
+/// Run a request and answer it (from the answers kept when the same request was answered in
+/// the same catalog state).
 async fn execute(state: AppState, gql: &GraphQl, media: Media, p: Params) -> Response {
+    let kept = if gql.answers.enabled() {
+        match gql.answers.state(&state.db).await {
+            Ok(catalog) => {
+                let key = format!(
+                    "{}\u{0}{}\u{0}{}",
+                    p.operation_name.as_deref().unwrap_or(""),
+                    p.query,
+                    p.variables
+                        .as_ref()
+                        .map(|v| Value::Object(v.clone()).to_string())
+                        .unwrap_or_default()
+                );
+                if let Some(body) = gql.answers.get(&key, &catalog) {
+                    return answer(media, body);
+                }
+                Some((key, catalog))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "catalog state not read; answering without the store");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let executed = Executed::default();
     let mut req = Request::new(p.query);
     if let Some(name) = p.operation_name {
@@ -314,11 +347,34 @@ async fn execute(state: AppState, gql: &GraphQl, media: Media, p: Params) -> Res
         .data(state);
     let resp = gql.schema.execute(req).await;
     let ran = executed.get();
+    if ran {
+        // Ran: the answer as it is (`data`, and any field errors).
+        return match serde_json::to_vec(&resp) {
+            Ok(bytes) => {
+                let bytes = Bytes::from(bytes);
+                if let Some((key, catalog)) = kept
+                    && resp.errors.is_empty()
+                {
+                    gql.answers.put(key, catalog, bytes.clone());
+                }
+                answer(media, bytes)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "GraphQL answer not serialized");
+                errors(
+                    media,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorCode::Internal,
+                    "internal error",
+                )
+            }
+        };
+    }
     let mut body = match serde_json::to_value(&resp) {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
     };
-    if !ran {
+    {
         // Failed before running: no `data`, and every error gets a code.
         body.remove("data");
         if let Some(Value::Array(errs)) = body.get_mut("errors") {
@@ -336,7 +392,7 @@ async fn execute(state: AppState, gql: &GraphQl, media: Media, p: Params) -> Res
             }
         }
     }
-    let status = if !ran && media == Media::GraphQlResponse {
+    let status = if media == Media::GraphQlResponse {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK

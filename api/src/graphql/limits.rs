@@ -8,16 +8,18 @@
 //! [`RELATED_ESTIMATE`] for the rows related to a row (an organization's penalties, say).
 //! Introspection (`__schema`, `__type`) is not counted: it reads only the schema.
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
 };
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Name, Response, ServerError, ServerResult, Value, Variables};
+use async_graphql::{
+    Name, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+};
 
 use crate::error::ErrorCode;
 
@@ -37,6 +39,9 @@ pub struct Limits {
     pub max_complexity: u64,
     /// Time to run the query; past it the answer is an error with code `timeout`. Default 10 s.
     pub timeout: Duration,
+    /// How long a repeated query may be answered from the answers kept, before the catalog's
+    /// state is read again (see `answers`); zero keeps no answers. Default 1 s.
+    pub answers_max_age: Duration,
 }
 
 impl Default for Limits {
@@ -46,6 +51,7 @@ impl Default for Limits {
             max_aliases: 30,
             max_complexity: 250_000,
             timeout: Duration::from_secs(10),
+            answers_max_age: Duration::from_secs(1),
         }
     }
 }
@@ -70,13 +76,36 @@ pub fn server_error(code: ErrorCode, message: impl Into<String>) -> ServerError 
     e
 }
 
-/// The extension enforcing [`Limits`].
+/// Documents that passed the limits and validation, by their text and variables: the same
+/// request is parsed, checked and validated once (the schema does not change while serving).
+#[derive(Default)]
+pub struct Prepared {
+    docs: Mutex<HashMap<String, (ExecutableDocument, ValidationResult)>>,
+}
+
+impl Prepared {
+    /// Documents kept; past this the cache starts again.
+    const CAPACITY: usize = 512;
+    /// Longest query text kept (longer ones are prepared every time).
+    const MAX_KEY: usize = 16 * 1024;
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, (ExecutableDocument, ValidationResult)>> {
+        self.docs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The extension enforcing [`Limits`], and keeping prepared documents.
 pub struct LimitsExtension {
     pub limits: Limits,
     /// Root fields that are connections or aggregates (multiplied by their page size).
     pub lists: Arc<HashSet<String>>,
     /// Fields that list related rows.
     pub related: Arc<HashSet<String>>,
+    pub prepared: Arc<Prepared>,
 }
 
 impl ExtensionFactory for LimitsExtension {
@@ -85,14 +114,37 @@ impl ExtensionFactory for LimitsExtension {
             limits: self.limits.clone(),
             lists: self.lists.clone(),
             related: self.related.clone(),
+            prepared: self.prepared.clone(),
+            this: Mutex::new(This::default()),
         })
     }
+}
+
+/// What one request's checker knows of its document.
+#[derive(Default)]
+enum This {
+    #[default]
+    Unknown,
+    /// Prepared before: validation gives this result again.
+    Cached(ValidationResult),
+    /// New: kept once it validates.
+    New(String, ExecutableDocument),
 }
 
 struct Checker {
     limits: Limits,
     lists: Arc<HashSet<String>>,
     related: Arc<HashSet<String>>,
+    prepared: Arc<Prepared>,
+    this: Mutex<This>,
+}
+
+impl Checker {
+    fn this(&self) -> std::sync::MutexGuard<'_, This> {
+        self.this
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// What a selection set costs.
@@ -233,9 +285,44 @@ impl Extension for Checker {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
+        let key = (query.len() <= Prepared::MAX_KEY).then(|| {
+            format!(
+                "{query}\u{0}{}",
+                serde_json::to_string(variables).unwrap_or_default()
+            )
+        });
+        if let Some(k) = &key
+            && let Some((doc, valid)) = self.prepared.lock().get(k)
+        {
+            *self.this() = This::Cached(*valid);
+            return Ok(doc.clone());
+        }
         let doc = next.run(ctx, query, variables).await?;
         self.check(&doc, variables)?;
+        if let Some(k) = key {
+            *self.this() = This::New(k, doc.clone());
+        }
         Ok(doc)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let this = std::mem::take(&mut *self.this());
+        if let This::Cached(v) = this {
+            return Ok(v);
+        }
+        let result = next.run(ctx).await;
+        if let (Ok(v), This::New(key, doc)) = (&result, this) {
+            let mut docs = self.prepared.lock();
+            if docs.len() >= Prepared::CAPACITY {
+                docs.clear();
+            }
+            docs.insert(key, (doc, *v));
+        }
+        result
     }
 
     async fn execute(

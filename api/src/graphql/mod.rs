@@ -5,10 +5,12 @@
 //! catalog (`catalog`: datasets, sources, regions, one organization, relief series,
 //! disclosure reports). Related rows load in batches (`DataLoader`s over
 //! `schema::records::list::by_keys`), so a page of rows with their related rows is a constant
-//! number of statements. `limits` bounds every query; `http` speaks GraphQL over HTTP;
+//! number of statements. `limits` bounds every query; `answers` keeps answers to repeated
+//! queries while the releases they read stay current; `http` speaks GraphQL over HTTP;
 //! `console` serves the query console. `schema.graphql` at the repository root is
 //! [`sdl`], and a test fails when it drifts.
 
+pub mod answers;
 pub mod catalog;
 pub mod console;
 pub mod http;
@@ -27,9 +29,10 @@ pub use limits::Limits;
 
 use crate::AppState;
 
-/// The built schema, shared by the handlers.
+/// The built schema and the answers kept, shared by the handlers.
 pub struct GraphQl {
     pub schema: Schema,
+    pub answers: answers::Answers,
 }
 
 /// The schema with the given limits.
@@ -70,6 +73,7 @@ pub fn build(limits: &Limits) -> Result<Schema, SchemaError> {
             limits: limits.clone(),
             lists: Arc::new(lists),
             related: Arc::new(related),
+            prepared: Default::default(),
         });
     for s in values::scalars() {
         b = b.register(s);
@@ -109,6 +113,7 @@ pub fn sdl() -> String {
 pub fn routes(limits: &Limits) -> Result<Router<AppState>, SchemaError> {
     let gql = Arc::new(GraphQl {
         schema: build(limits)?,
+        answers: answers::Answers::new(limits.answers_max_age),
     });
     Ok(Router::new()
         .route("/graphql", get(http::get).post(http::post))

@@ -11,7 +11,6 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::dynamic::{
     Field, FieldFuture, FieldValue, InputObject, InputValue, Object, ResolverContext, TypeRef,
 };
-use async_graphql::indexmap::IndexMap;
 use async_graphql::{Name, Value};
 use schema::descriptor::Stored;
 use schema::query::{ReleaseInfo, SourcesById};
@@ -24,7 +23,7 @@ use schema::records::{
 
 use super::values::{
     BIG_INT, JSON, aggregate_value, arg, camel, enum_type, error, fail, merged_sums, object,
-    opt_str, pascal, release_value, screaming, source_value, sums_value,
+    pascal, release_value, screaming, source_value, sums_value,
 };
 use crate::AppState;
 use crate::error::ErrorCode;
@@ -123,17 +122,54 @@ fn filter_field_name(def: &FilterDef) -> String {
 // ---------------------------------------------------------------------------------------------
 // Rows
 
-/// A row in a response: its fields as values, and the release it belongs to (for the rows
-/// related to it).
+/// Rows read together (a page, the related rows of one parent), shared by their nodes.
+#[derive(Debug)]
+pub struct Rows {
+    pub info: Arc<Info>,
+    pub rows: Arc<Vec<Row>>,
+    /// The release the rows belong to (`None`: nothing published, and no rows).
+    pub release: Option<Arc<ReleaseInfo>>,
+    /// The order they were read in (for their cursors).
+    pub sort: Sort,
+}
+
+impl Rows {
+    /// Every row as a node.
+    pub fn nodes(self: &Arc<Self>) -> impl Iterator<Item = Node> + '_ {
+        (0..self.rows.len()).map(|index| Node {
+            rows: self.clone(),
+            index,
+        })
+    }
+
+    fn sources(&self) -> &SourcesById {
+        self.release
+            .as_ref()
+            .map_or(schema::query::no_sources(), |r| &r.sources)
+    }
+}
+
+/// A row in a response. Its fields are made from the stored cells only when a query selects
+/// them.
 #[derive(Debug, Clone)]
 pub struct Node {
-    pub value: Arc<IndexMap<Name, Value>>,
-    pub release: i64,
+    pub rows: Arc<Rows>,
+    pub index: usize,
 }
 
 impl Node {
-    fn get(&self, key: &str) -> Option<&Value> {
-        self.value.get(key)
+    fn row(&self) -> Option<&Row> {
+        self.rows.rows.get(self.index)
+    }
+
+    fn release_id(&self) -> i64 {
+        self.rows.release.as_ref().map_or(0, |r| r.release.id)
+    }
+
+    fn cursor(&self) -> String {
+        self.row()
+            .map(|r| cursor_after(&self.rows.sort, &self.rows.info.columns, r).encode())
+            .unwrap_or_default()
     }
 }
 
@@ -155,75 +191,76 @@ fn cell_text(c: &Cell) -> Value {
     }
 }
 
-/// A row as a [`Node`].
-pub fn node(info: &Info, row: &Row, release: i64, sources: &SourcesById) -> Node {
+/// What a field of a row shows.
+#[derive(Debug, Clone)]
+enum Part {
+    Id,
+    Shape(FieldShape),
+    Source,
+    RowNo,
+    Extra,
+}
+
+/// The value of one field of a row.
+fn part_value(part: &Part, node: &Node) -> Value {
+    let Some(row) = node.row() else {
+        return Value::Null;
+    };
     let cell = |i: usize| row.cells.get(i).unwrap_or(&Cell::Null);
-    let mut m = IndexMap::with_capacity(info.fields.len() + 4);
-    m.insert(Name::new("id"), Value::from(row.id));
-    for (name, shape) in &info.fields {
-        let v = match shape {
-            FieldShape::Plain(i) => cell_value(cell(*i)),
-            FieldShape::Money { fen, published } => match cell(*fen) {
-                Cell::Int(f) => object([
-                    ("fen", Value::String(f.to_string())),
-                    ("yuan", Value::String(schema::normalize::fen_to_yuan(*f))),
-                    (
-                        "published",
-                        published.map_or(Value::Null, |p| cell_value(cell(p))),
-                    ),
-                ]),
-                _ => Value::Null,
-            },
-            FieldShape::Figure {
-                value,
-                unit,
-                published,
-            } => object([
-                ("value", cell_text(cell(*value))),
-                ("unit", cell_value(cell(*unit))),
-                ("published", cell_value(cell(*published))),
+    match part {
+        Part::Id => Value::from(row.id),
+        Part::RowNo => Value::from(row.row_no),
+        Part::Shape(FieldShape::Plain(i)) => cell_value(cell(*i)),
+        Part::Shape(FieldShape::Money { fen, published }) => match cell(*fen) {
+            Cell::Int(f) => object([
+                ("fen", Value::String(f.to_string())),
+                ("yuan", Value::String(schema::normalize::fen_to_yuan(*f))),
+                (
+                    "published",
+                    published.map_or(Value::Null, |p| cell_value(cell(p))),
+                ),
             ]),
-        };
-        m.insert(Name::new(camel(name)), v);
-    }
-    m.insert(
-        Name::new("source"),
-        sources.get(&row.source_id).map_or(Value::Null, |s| {
-            source_value(s, Some(info.resource.dataset))
-        }),
-    );
-    m.insert(Name::new("rowNo"), Value::from(row.row_no));
-    let extra = row
-        .extra
-        .as_deref()
-        .and_then(|e| serde_json::from_str::<serde_json::Value>(e).ok())
-        .and_then(|v| Value::from_json(v).ok())
-        .unwrap_or(Value::Null);
-    m.insert(Name::new("extra"), extra);
-    Node {
-        value: Arc::new(m),
-        release,
+            _ => Value::Null,
+        },
+        Part::Shape(FieldShape::Figure {
+            value,
+            unit,
+            published,
+        }) => object([
+            ("value", cell_text(cell(*value))),
+            ("unit", cell_value(cell(*unit))),
+            ("published", cell_value(cell(*published))),
+        ]),
+        Part::Source => node
+            .rows
+            .sources()
+            .get(&row.source_id)
+            .map_or(Value::Null, |s| {
+                source_value(s, Some(node.rows.info.resource.dataset))
+            }),
+        Part::Extra => row
+            .extra
+            .as_deref()
+            .and_then(|e| serde_json::from_str::<serde_json::Value>(e).ok())
+            .and_then(|v| Value::from_json(v).ok())
+            .unwrap_or(Value::Null),
     }
 }
 
 /// Rows as a list of nodes.
-fn node_list<'a>(info: &Info, rows: &[Row], release: &ReleaseInfo) -> FieldValue<'a> {
-    FieldValue::list(
-        rows.iter()
-            .map(|r| FieldValue::owned_any(node(info, r, release.release.id, &release.sources))),
-    )
+fn node_list<'a>(rows: Rows) -> FieldValue<'a> {
+    let rows = Arc::new(rows);
+    FieldValue::list(rows.nodes().map(FieldValue::owned_any).collect::<Vec<_>>())
 }
 
-/// A field of a row, read from its [`Node`].
-fn node_field(name: &str, ty: TypeRef, description: &str) -> Field {
-    let key = name.to_string();
+/// A field of a row, made from its [`Node`].
+fn node_field(name: &str, ty: TypeRef, description: &str, part: Part) -> Field {
     Field::new(name, ty, move |ctx: ResolverContext<'_>| {
         let v = ctx
             .parent_value
             .downcast_ref::<Node>()
-            .and_then(|n| n.get(&key))
-            .filter(|v| **v != Value::Null)
-            .cloned();
+            .map(|n| part_value(&part, n))
+            .filter(|v| *v != Value::Null);
         FieldFuture::from_value(v)
     })
     .description(description)
@@ -240,6 +277,7 @@ fn record_type(info: &Info) -> Object {
             "id",
             TypeRef::named_nn(TypeRef::INT),
             "Record id (记录编号), unique within the dataset's release; the same as REST's `id`.",
+            Part::Id,
         ));
     for (name, shape) in &info.fields {
         let (i, ty) = match shape {
@@ -277,22 +315,26 @@ fn record_type(info: &Info) -> Object {
             &camel(name),
             ty,
             &format!("{} ({})", c.description_en, c.description_zh),
+            Part::Shape(shape.clone()),
         ));
     }
     o.field(node_field(
         "source",
         TypeRef::named_nn("Source"),
         "The source document of the row (来源文件).",
+        Part::Source,
     ))
     .field(node_field(
         "rowNo",
         TypeRef::named_nn(TypeRef::INT),
         "Row number in the imported file (导入文件行号).",
+        Part::RowNo,
     ))
     .field(node_field(
         "extra",
         TypeRef::named(JSON),
         "Columns of the imported file outside the format (格式以外的列), as a JSON object.",
+        Part::Extra,
     ))
 }
 
@@ -379,34 +421,38 @@ fn related_field(
                 let target = target.clone();
                 FieldFuture::new(async move {
                     let node = ctx.parent_value.try_downcast_ref::<Node>()?;
-                    let key = match node.get(parent_key) {
-                        Some(Value::String(s)) => Cell::Text(s.clone()),
-                        Some(Value::Number(n)) => match n.as_i64() {
-                            Some(i) => Cell::Int(i),
-                            None => {
-                                return Ok(Some(FieldValue::list(Vec::<FieldValue<'_>>::new())));
-                            }
-                        },
-                        _ => return Ok(Some(FieldValue::list(Vec::<FieldValue<'_>>::new()))),
+                    let key = match (parent_key, node.row()) {
+                        ("id", Some(row)) => Cell::Int(row.id),
+                        (column, Some(row)) => node
+                            .rows
+                            .info
+                            .columns
+                            .iter()
+                            .position(|c| c.name == column)
+                            .and_then(|i| row.cells.get(i).cloned())
+                            .unwrap_or(Cell::Null),
+                        (_, None) => Cell::Null,
                     };
+                    if key == Cell::Null {
+                        return Ok(Some(FieldValue::list(Vec::<FieldValue<'_>>::new())));
+                    }
                     let loader = ctx.data::<DataLoader<RelatedLoader>>()?;
                     let rows = loader
                         .load_one(RelatedKey {
                             resource: target.resource.path,
                             column,
-                            release: node.release,
+                            release: node.release_id(),
                             key,
                         })
                         .await?
                         .unwrap_or_default();
-                    let state = ctx.data::<AppState>()?;
-                    let release = state
-                        .releases
-                        .get(&state.db, node.release)
-                        .await
-                        .map_err(fail)?
-                        .ok_or_else(|| error(ErrorCode::Internal, "release not found"))?;
-                    Ok(Some(node_list(&target, &rows, &release)))
+                    // Related rows are of the parent's release.
+                    Ok(Some(node_list(Rows {
+                        info: target,
+                        rows,
+                        release: node.rows.release.clone(),
+                        sort: Sort::by_id(),
+                    })))
                 })
             },
         )
@@ -663,18 +709,11 @@ fn page_args(ctx: &ResolverContext<'_>, sort: &Sort) -> async_graphql::Result<Pa
 /// A page in a response.
 struct Conn {
     info: Arc<Info>,
-    nodes: Vec<Node>,
-    cursors: Vec<String>,
+    rows: Arc<Rows>,
     total: Option<i64>,
     page_info: Value,
     release: Value,
     filters: Vec<Filter>,
-}
-
-/// An edge: a row and its cursor.
-struct Edge {
-    cursor: String,
-    node: Node,
 }
 
 async fn connection<'a>(
@@ -696,39 +735,39 @@ async fn connection<'a>(
     let page = schema::records::list(&state.db, &state.releases, info.resource, &req)
         .await
         .map_err(fail)?;
-    let (release_id, sources) = match &page.release {
-        Some(r) => (r.release.id, &r.sources),
-        None => (0, schema::query::no_sources()),
-    };
-    let nodes: Vec<Node> = page
-        .rows
-        .iter()
-        .map(|r| node(&info, r, release_id, sources))
-        .collect();
-    let cursors: Vec<String> = page
-        .rows
-        .iter()
-        .map(|r| cursor_after(&page.sort, &page.columns, r).encode())
-        .collect();
     let (next, previous) = if args.backward {
         (had_cursor, page.has_more)
     } else {
         (page.has_more, had_cursor)
     };
-    let page_info = object([
-        ("hasNextPage", Value::Boolean(next)),
-        ("hasPreviousPage", Value::Boolean(previous)),
-        ("startCursor", opt_str(cursors.first().map(String::as_str))),
-        ("endCursor", opt_str(cursors.last().map(String::as_str))),
-    ]);
     let release = page
         .release
         .as_ref()
         .map_or(Value::Null, |r| release_value(&r.release));
+    let rows = Arc::new(Rows {
+        info: info.clone(),
+        rows: Arc::new(page.rows),
+        release: page.release,
+        sort: page.sort,
+    });
+    let mut nodes = rows.nodes();
+    let first = nodes.next();
+    let last = nodes.last().or_else(|| first.clone());
+    let page_info = object([
+        ("hasNextPage", Value::Boolean(next)),
+        ("hasPreviousPage", Value::Boolean(previous)),
+        (
+            "startCursor",
+            first.map_or(Value::Null, |n| Value::String(n.cursor())),
+        ),
+        (
+            "endCursor",
+            last.map_or(Value::Null, |n| Value::String(n.cursor())),
+        ),
+    ]);
     Ok(Some(FieldValue::owned_any(Conn {
         info,
-        nodes,
-        cursors,
+        rows,
         total: page.total,
         page_info,
         release,
@@ -778,14 +817,9 @@ fn connection_types(info: &Info) -> (Object, Object) {
             TypeRef::named_nn_list_nn(info.edge_type()),
             "The rows of the page with their cursors.",
             |c| {
-                Ok(Some(FieldValue::list(c.nodes.iter().zip(&c.cursors).map(
-                    |(n, cur)| {
-                        FieldValue::owned_any(Edge {
-                            cursor: cur.clone(),
-                            node: n.clone(),
-                        })
-                    },
-                ))))
+                Ok(Some(FieldValue::list(
+                    c.rows.nodes().map(FieldValue::owned_any).collect::<Vec<_>>(),
+                )))
             },
         ))
         .field(conn_field(
@@ -794,7 +828,7 @@ fn connection_types(info: &Info) -> (Object, Object) {
             "The rows of the page.",
             |c| {
                 Ok(Some(FieldValue::list(
-                    c.nodes.iter().map(|n| FieldValue::owned_any(n.clone())),
+                    c.rows.nodes().map(FieldValue::owned_any).collect::<Vec<_>>(),
                 )))
             },
         ))
@@ -844,8 +878,8 @@ fn connection_types(info: &Info) -> (Object, Object) {
                 TypeRef::named_nn(TypeRef::STRING),
                 |ctx: ResolverContext<'_>| {
                     FieldFuture::new(async move {
-                        let e = ctx.parent_value.try_downcast_ref::<Edge>()?;
-                        Ok(Some(FieldValue::value(e.cursor.clone())))
+                        let e = ctx.parent_value.try_downcast_ref::<Node>()?;
+                        Ok(Some(FieldValue::value(e.cursor())))
                     })
                 },
             )
@@ -857,8 +891,8 @@ fn connection_types(info: &Info) -> (Object, Object) {
                 TypeRef::named_nn(&info.type_name),
                 |ctx: ResolverContext<'_>| {
                     FieldFuture::new(async move {
-                        let e = ctx.parent_value.try_downcast_ref::<Edge>()?;
-                        Ok(Some(FieldValue::owned_any(e.node.clone())))
+                        let e = ctx.parent_value.try_downcast_ref::<Node>()?;
+                        Ok(Some(FieldValue::owned_any(e.clone())))
                     })
                 },
             )
@@ -1085,7 +1119,7 @@ pub fn parts() -> Parts {
 /// (series and reports).
 pub async fn rows<'a>(
     ctx: &ResolverContext<'_>,
-    info: &Info,
+    info: &Arc<Info>,
     filters: Vec<Filter>,
     sort: Sort,
     limit: u64,
@@ -1098,10 +1132,12 @@ pub async fn rows<'a>(
     let page = schema::records::list(&state.db, &state.releases, info.resource, &req)
         .await
         .map_err(fail)?;
-    Ok(match &page.release {
-        Some(r) => node_list(info, &page.rows, r),
-        None => FieldValue::list(Vec::<FieldValue<'_>>::new()),
-    })
+    Ok(node_list(Rows {
+        info: info.clone(),
+        rows: Arc::new(page.rows),
+        release: page.release,
+        sort: page.sort,
+    }))
 }
 
 /// One filter of a resource by its REST parameter name, parsed as REST and GraphQL parse it.
