@@ -132,7 +132,9 @@ done
 "$bin" --database-url "$pg" serve --bind "127.0.0.1:${port[gk-pg]}" --no-load \
   >"$out/graphql-gk-pg.log" 2>&1 &
 pids+=($!); pid[gk-pg]=$!
-# The same server with no answers kept: every request runs its query.
+# The same server with no answers kept: every request runs its query. Started once the first
+# is up (each server brings the catalog tables up to date as it starts).
+wait_up "$(url gk-pg)"
 "$bin" --database-url "$pg" serve --bind "127.0.0.1:${port[gk-pg-run]}" --no-load \
   --graphql-answers-ms 0 >"$out/graphql-gk-pg-run.log" 2>&1 &
 pids+=($!); pid[gk-pg-run]=$!

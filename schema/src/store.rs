@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, Set,
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, Set, TransactionTrait,
 };
 
 use crate::catalog;
@@ -56,9 +56,24 @@ pub fn normalize_url(url: &str) -> String {
     format!("sqlite://{url}?mode=rwc")
 }
 
+/// Key of the PostgreSQL advisory lock held while the catalog tables are rewritten.
+const SYNC_LOCK: i64 = 0x0067_6f6e_676b_6169; // "gongkai"
+
 /// Write the catalog metadata, the data dictionary and the region list into the database.
 /// Idempotent: run at every start after the migrations. A dataset's release pointer is kept.
-pub async fn sync_catalog(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+/// One transaction; servers starting together on one database take turns (an advisory lock on
+/// PostgreSQL, the write lock on SQLite), so none sees the other's half-written dictionary.
+pub async fn sync_catalog(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({SYNC_LOCK})"))
+            .await?;
+    }
+    write_catalog(&txn).await?;
+    txn.commit().await
+}
+
+async fn write_catalog(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     for d in catalog::DATASETS {
         let model = dataset::ActiveModel {

@@ -142,7 +142,24 @@ async fn openapi_and_docs_are_served(t: TestDb) {
     assert!(init.contains("/openapi.json"), "{init}");
 }
 
+/// Servers starting together on one database each bring the catalog tables up to date without
+/// tripping over the other.
+async fn servers_start_together(t: TestDb) {
+    let opened =
+        futures_util::future::join_all((0..4).map(|_| gongkai::open_database(&t.url))).await;
+    for o in opened {
+        o.expect("open while others open");
+    }
+    let fields = t.scalar("SELECT COUNT(*) FROM dictionary_fields").await;
+    let expected: usize = schema::descriptor::TABLES
+        .iter()
+        .map(|t| t.all_columns().count())
+        .sum();
+    assert_eq!(fields, expected as i64, "one dictionary, not two");
+}
+
 both! {
+    servers_start_together => servers_start_together;
     dataset_detail => dataset_detail;
     openapi_and_docs_are_served => openapi_and_docs_are_served;
 }
