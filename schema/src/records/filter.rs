@@ -501,10 +501,12 @@ pub fn parse_filter(
     if values.len() > MAX_VALUES {
         return Err(bad(name, format!("at most {MAX_VALUES} values")));
     }
-    if let Some(v) = values.iter().find(|v| v.trim().is_empty()) {
-        return Err(bad(name, format!("empty value “{v}”")));
-    }
+    // An empty item of a list matches nothing (as `a,,b` always did); a filter of one value
+    // needs one.
     let value = values[0].trim();
+    if !def.takes_list() && value.is_empty() {
+        return Err(bad(name, "empty value"));
+    }
     Ok(match def.op {
         FilterOp::Eq => match def.param_type {
             ParamType::Boolean => Filter::Bool(col, parse_bool(name, value)?),
