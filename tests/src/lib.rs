@@ -301,6 +301,60 @@ pub fn gongkai_bin() -> PathBuf {
     dir.join(format!("gongkai{}", std::env::consts::EXE_SUFFIX))
 }
 
+/// The source every test import cites.
+pub fn test_source() -> schema::import::ImportOptions {
+    schema::import::ImportOptions {
+        source: Some(schema::import::SourceFields {
+            title: "测试来源文件".into(),
+            url: Some("https://example.gov.cn/doc".into()),
+            publisher_date: None,
+            document_number: None,
+            grade: Some("A".into()),
+        }),
+        ..Default::default()
+    }
+}
+
+/// Generate the small synthetic data (seed 3) and import the given datasets; the files stay in
+/// the returned directory (for importing again).
+pub async fn load_synthetic(t: &TestDb, datasets: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    schema::synthetic::generate(schema::synthetic::Scale::Small, 3, dir.path(), &|_, _| {})
+        .expect("generate");
+    for d in datasets {
+        import_dir(t, d, &dir.path().join(d)).await;
+    }
+    dir
+}
+
+/// Import every file of `dir` as one release of `dataset`, organizations first (the tables
+/// that refer to them check the references).
+pub async fn import_dir(t: &TestDb, dataset: &str, dir: &Path) {
+    let mut files: Vec<schema::import::ImportFile> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| schema::import::ImportFile::new(e.expect("entry").path()))
+        .collect();
+    files.sort_by_key(|f| {
+        let name = f.path.file_name().map(|n| n.to_string_lossy().to_string());
+        (name.as_deref() != Some("organizations.csv"), name)
+    });
+    schema::import::import(&t.db, dataset, &files, test_source())
+        .await
+        .expect("import");
+}
+
+/// Serve `state` with `config` on a free loopback port; the base URL.
+pub async fn serve_with(state: api::AppState, config: api::http::Config) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = api::serve_with(state, &config, listener).await;
+    });
+    format!("http://{addr}")
+}
+
 /// Run each case on SQLite and PostgreSQL: `both!(name => path::to::case);` makes
 /// `name_sqlite` and `name_postgres` tests.
 #[macro_export]

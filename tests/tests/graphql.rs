@@ -3,23 +3,14 @@
 //! limits refuse with their codes, and REST and GraphQL give the same rows and totals.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use schema::import::{self, ImportFile, ImportOptions, SourceFields};
 use serde_json::{Value, json};
-use tests::{TestDb, both};
+use tests::{TestDb, both, import_dir, load_synthetic};
 
 async fn serve_state(state: api::AppState) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = api::serve(state, listener).await;
-    });
-    format!("http://{addr}")
+    tests::serve_with(state, Default::default()).await
 }
 
 async fn serve(t: &TestDb) -> String {
@@ -28,18 +19,11 @@ async fn serve(t: &TestDb) -> String {
 
 /// Serve with these GraphQL limits.
 async fn serve_limits(state: api::AppState, graphql: api::graphql::Limits) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
     let config = api::http::Config {
         graphql,
         ..Default::default()
     };
-    tokio::spawn(async move {
-        let _ = api::serve_with(state, &config, listener).await;
-    });
-    format!("http://{addr}")
+    tests::serve_with(state, config).await
 }
 
 /// No answers kept: every query runs.
@@ -48,40 +32,6 @@ fn uncached() -> api::graphql::Limits {
         answers_max_age: std::time::Duration::ZERO,
         ..Default::default()
     }
-}
-
-async fn load_synthetic(t: &TestDb, datasets: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    schema::synthetic::generate(schema::synthetic::Scale::Small, 3, dir.path(), &|_, _| {})
-        .expect("generate");
-    for d in datasets {
-        import_dir(t, d, &dir.path().join(d)).await;
-    }
-    dir
-}
-
-async fn import_dir(t: &TestDb, dataset: &str, dir: &Path) {
-    let mut files: Vec<ImportFile> = std::fs::read_dir(dir)
-        .expect("dir")
-        .map(|e| ImportFile::new(e.expect("entry").path()))
-        .collect();
-    files.sort_by_key(|f| {
-        let name = f.path.file_name().map(|n| n.to_string_lossy().to_string());
-        (name.as_deref() != Some("organizations.csv"), name)
-    });
-    let opts = ImportOptions {
-        source: Some(SourceFields {
-            title: "测试来源文件".into(),
-            url: Some("https://example.gov.cn/doc".into()),
-            publisher_date: None,
-            document_number: None,
-            grade: Some("A".into()),
-        }),
-        ..Default::default()
-    };
-    import::import(&t.db, dataset, &files, opts)
-        .await
-        .expect("import");
 }
 
 /// POST a query; the whole answer.
@@ -230,22 +180,15 @@ async fn related_rows_load_in_batches(t: TestDb) {
     );
     // The time limit answers with its code (related rows wait a millisecond to be batched,
     // so this query cannot finish within one).
-    let config = api::http::Config {
-        graphql: api::graphql::Limits {
+    let slow = serve_limits(
+        api::AppState::new(t.db.clone()),
+        api::graphql::Limits {
             timeout: std::time::Duration::from_millis(1),
-            ..Default::default()
+            ..uncached()
         },
-        ..Default::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let state = api::AppState::new(t.db.clone());
-    tokio::spawn(async move {
-        let _ = api::serve_with(state, &config, listener).await;
-    });
-    let v = gql(&c, &format!("http://{addr}"), &query(100), Value::Null).await;
+    )
+    .await;
+    let v = gql(&c, &slow, &query(100), Value::Null).await;
     assert_eq!(v["errors"][0]["extensions"]["code"], "timeout", "{v}");
 
     // Funds with their allocations: one statement for the funds, one for every fund's lines.

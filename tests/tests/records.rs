@@ -3,11 +3,10 @@
 //! an organization with its registry history.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
 
-use schema::import::{self, ImportFile, ImportOptions, SourceFields};
+use schema::import::{self, ImportFile};
 use serde_json::Value;
-use tests::{Files, TestDb, both};
+use tests::{Files, TestDb, both, load_synthetic};
 
 async fn serve(t: &TestDb) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -19,45 +18,6 @@ async fn serve(t: &TestDb) -> String {
         let _ = api::serve(state, listener).await;
     });
     format!("http://{addr}")
-}
-
-fn source() -> ImportOptions {
-    ImportOptions {
-        source: Some(SourceFields {
-            title: "测试来源文件".into(),
-            url: Some("https://example.gov.cn/doc".into()),
-            publisher_date: None,
-            document_number: None,
-            grade: Some("A".into()),
-        }),
-        ..Default::default()
-    }
-}
-
-/// Generate the small synthetic data once per test and import the given datasets.
-async fn load_synthetic(t: &TestDb, datasets: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    schema::synthetic::generate(schema::synthetic::Scale::Small, 3, dir.path(), &|_, _| {})
-        .expect("generate");
-    for d in datasets {
-        import_dir(t, d, &dir.path().join(d)).await;
-    }
-    dir
-}
-
-async fn import_dir(t: &TestDb, dataset: &str, dir: &Path) {
-    let mut files: Vec<ImportFile> = std::fs::read_dir(dir)
-        .expect("dir")
-        .map(|e| ImportFile::new(e.expect("entry").path()))
-        .collect();
-    // Organizations before the tables that refer to them.
-    files.sort_by_key(|f| {
-        let name = f.path.file_name().map(|n| n.to_string_lossy().to_string());
-        (name.as_deref() != Some("organizations.csv"), name)
-    });
-    import::import(&t.db, dataset, &files, source())
-        .await
-        .expect("import");
 }
 
 async fn get_json(c: &reqwest::Client, url: &str) -> Value {
@@ -497,9 +457,14 @@ async fn downloads_in_every_format(t: TestDb) {
          {b},常德市慈善总会,社会团体,常德市民政局,正常,,+86 0736\n"
     );
     let p = f.csv("organizations.csv", &body);
-    import::import(&t.db, "registry", &[ImportFile::new(p)], source())
-        .await
-        .expect("import");
+    import::import(
+        &t.db,
+        "registry",
+        &[ImportFile::new(p)],
+        tests::test_source(),
+    )
+    .await
+    .expect("import");
     let base = serve(&t).await;
     let c = reqwest::Client::new();
 

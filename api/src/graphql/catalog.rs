@@ -15,8 +15,8 @@ use schema::records::{Filter, ListRequest};
 
 use super::records::{Info, filter_by, info, infos, read_filter, rows};
 use super::values::{
-    arg, enum_type, error, fail, from_json_camel, merged_sums, object, opt_str, screaming,
-    source_value, sums_value, value_object,
+    arg, enum_type, error, fail, from_json_camel, object, opt_str, screaming, source_value,
+    sums_value, value_object,
 };
 use crate::AppState;
 use crate::error::ErrorCode;
@@ -351,19 +351,21 @@ impl Loader<RollupKey> for RollupLoader {
             let t = aggregate::totals(&self.state.db, info.resource, &filters, &dims, 100_000)
                 .await
                 .map_err(fail)?;
-            let mut by_code: HashMap<String, Vec<aggregate::Group>> = HashMap::new();
-            for g in t.groups {
-                let code = match (&dim, g.key.first()) {
-                    (None, _) => schema::region::NATION.to_string(),
-                    (Some(_), Some(Cell::Text(c))) => c.clone(),
-                    _ => continue,
+            // One group per region (the units of figures merged back).
+            let keep = usize::from(dim.is_some());
+            let mut by_code: HashMap<String, aggregate::Group> = HashMap::new();
+            for g in aggregate::regroup(&t.groups, keep) {
+                let code = match g.key.first() {
+                    None => schema::region::NATION.to_string(),
+                    Some(Cell::Text(c)) => c.clone(),
+                    Some(_) => continue,
                 };
-                by_code.entry(code).or_default().push(g);
+                by_code.insert(code, g);
             }
             for code in codes {
-                let groups = by_code.remove(&code).unwrap_or_default();
-                let rows = groups.iter().map(|g| g.rows).sum();
-                let sums = merged_sums(&groups);
+                let (rows, sums) = by_code
+                    .remove(&code)
+                    .map_or((0, Vec::new()), |g| (g.rows, g.sums));
                 out.insert(
                     RollupKey {
                         resource: path,
@@ -671,27 +673,21 @@ fn disclosure_reports() -> Option<(Field, Object)> {
                     .await
                     .map_err(fail)?;
                 // Figures in different units are separate groups of one report: merge them.
-                let mut out: Vec<(Vec<Cell>, i64)> = Vec::new();
-                for g in &t.groups {
-                    let key: Vec<Cell> = g.key.iter().take(3).cloned().collect();
-                    match out.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, n)) => *n += g.rows,
-                        None => out.push((key, g.rows)),
-                    }
-                }
+                let reports = aggregate::regroup(&t.groups, 3);
                 let value = |c: Option<&Cell>| match c {
                     Some(Cell::Text(s)) => Value::String(s.clone()),
                     Some(Cell::Int(i)) => Value::from(*i),
                     _ => Value::Null,
                 };
                 Ok(Some(FieldValue::value(Value::List(
-                    out.iter()
-                        .map(|(k, n)| {
+                    reports
+                        .iter()
+                        .map(|r| {
                             object([
-                                ("agency", value(k.first())),
-                                ("regionCode", value(k.get(1))),
-                                ("year", value(k.get(2))),
-                                ("cellCount", Value::from(*n)),
+                                ("agency", value(r.key.first())),
+                                ("regionCode", value(r.key.get(1))),
+                                ("year", value(r.key.get(2))),
+                                ("cellCount", Value::from(r.rows)),
                             ])
                         })
                         .collect(),

@@ -346,8 +346,7 @@ async fn execute(state: AppState, gql: &GraphQl, media: Media, p: Params) -> Res
         .data(executed.clone())
         .data(state);
     let resp = gql.schema.execute(req).await;
-    let ran = executed.get();
-    if ran {
+    if executed.get() {
         // Ran: the answer as it is (`data`, and any field errors).
         return match serde_json::to_vec(&resp) {
             Ok(bytes) => {
@@ -370,34 +369,24 @@ async fn execute(state: AppState, gql: &GraphQl, media: Media, p: Params) -> Res
             }
         };
     }
-    let mut body = match serde_json::to_value(&resp) {
-        Ok(Value::Object(m)) => m,
-        _ => Map::new(),
-    };
-    {
-        // Failed before running: no `data`, and every error gets a code.
-        body.remove("data");
-        if let Some(Value::Array(errs)) = body.get_mut("errors") {
-            for e in errs {
-                if let Value::Object(e) = e {
-                    let ext = e
-                        .entry("extensions")
-                        .or_insert_with(|| Value::Object(Map::new()));
-                    if let Value::Object(ext) = ext {
-                        ext.entry("code").or_insert_with(|| {
-                            Value::String(ErrorCode::InvalidQuery.as_str().into())
-                        });
-                    }
-                }
+    // Failed before running: no `data`, and every error gets a code.
+    let errs: Vec<Value> = resp
+        .errors
+        .iter()
+        .map(|e| {
+            let mut v = serde_json::to_value(e).unwrap_or_default();
+            if v["extensions"]["code"].is_null() {
+                v["extensions"]["code"] = ErrorCode::InvalidQuery.as_str().into();
             }
-        }
-    }
+            v
+        })
+        .collect();
     let status = if media == Media::GraphQlResponse {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    respond(media, status, &Value::Object(body))
+    respond(media, status, &json!({ "errors": errs }))
 }
 
 #[cfg(test)]

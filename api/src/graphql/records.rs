@@ -22,8 +22,8 @@ use schema::records::{
 };
 
 use super::values::{
-    BIG_INT, JSON, aggregate_value, arg, camel, enum_type, error, fail, merged_sums, object,
-    pascal, release_value, screaming, source_value, sums_value,
+    BIG_INT, JSON, aggregate_value, arg, camel, enum_type, error, fail, object, pascal,
+    release_value, screaming, source_value, sums_value,
 };
 use crate::AppState;
 use crate::error::ErrorCode;
@@ -861,7 +861,9 @@ fn connection_types(info: &Info) -> (Object, Object) {
                         )
                         .await
                         .map_err(fail)?;
-                        Ok(Some(FieldValue::value(sums_value(&merged_sums(&t.groups)))))
+                        let whole = aggregate::regroup(&t.groups, 0);
+                        let sums = whole.first().map_or(&[][..], |g| &g.sums[..]);
+                        Ok(Some(FieldValue::value(sums_value(sums))))
                     })
                 },
             )

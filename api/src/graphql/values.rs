@@ -491,27 +491,6 @@ pub fn aggregate_value(
     ])
 }
 
-/// Merge sums of the same measure and unit (ungrouped totals come in one group per unit of
-/// figures; money is then split across them).
-pub fn merged_sums(
-    groups: &[schema::records::aggregate::Group],
-) -> Vec<schema::records::aggregate::Sum> {
-    let mut out: Vec<schema::records::aggregate::Sum> = Vec::new();
-    for s in groups.iter().flat_map(|g| &g.sums) {
-        match out
-            .iter_mut()
-            .find(|o| o.measure == s.measure && o.unit == s.unit)
-        {
-            Some(o) => {
-                o.total += s.total;
-                o.count += s.count;
-            }
-            None => out.push(s.clone()),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

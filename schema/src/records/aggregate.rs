@@ -309,3 +309,41 @@ pub async fn totals(
         truncated,
     })
 }
+
+/// Groups merged on their first `keep` dimensions: rows added up, sums of the same measure
+/// and unit added up. Totals always group by the unit of figures too; this gives the totals
+/// of coarser groups (`keep` 0: the whole selection) without another statement. The order of
+/// first appearance is kept.
+pub fn regroup(groups: &[Group], keep: usize) -> Vec<Group> {
+    let mut out: Vec<Group> = Vec::new();
+    for g in groups {
+        let key: Vec<Cell> = g.key.iter().take(keep).cloned().collect();
+        let at = match out.iter().position(|o| o.key == key) {
+            Some(i) => i,
+            None => {
+                out.push(Group {
+                    key,
+                    rows: 0,
+                    sums: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        let merged = &mut out[at];
+        merged.rows += g.rows;
+        for s in &g.sums {
+            match merged
+                .sums
+                .iter_mut()
+                .find(|o| o.measure == s.measure && o.unit == s.unit)
+            {
+                Some(o) => {
+                    o.total += s.total;
+                    o.count += s.count;
+                }
+                None => merged.sums.push(s.clone()),
+            }
+        }
+    }
+    out
+}
