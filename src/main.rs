@@ -120,6 +120,124 @@ enum Command {
     Openapi,
     /// Print the GraphQL schema in SDL (committed as schema.graphql).
     GraphqlSchema,
+    /// The static catalog: build it, make a signing key, verify a mirror.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Render the published data into a folder of plain files (pages in zh-Hans, zh-Hant and
+    /// English, downloads, search index, feeds, SHA256SUMS). The folder is replaced only when
+    /// the whole build succeeded. Datasets without a published release get the real data
+    /// shipped with the project first, as `serve` does (unless the database holds synthetic data).
+    Build {
+        /// The folder to write (replaced as a whole).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// The site's public address, for the sitemap, the Atom feed and the JSON-LD documents
+        /// (pages always link relatively, so the site works under any address).
+        #[arg(long, env = "GONGKAI_CATALOG_BASE_URL")]
+        base_url: Option<String>,
+        /// Sign SHA256SUMS with this Ed25519 key (PKCS#8 PEM, from `catalog keygen`).
+        #[arg(long, env = "GONGKAI_CATALOG_SIGN_KEY")]
+        sign_key: Option<std::path::PathBuf>,
+        /// Rows of each table in a dataset page's preview.
+        #[arg(long, default_value_t = 10)]
+        preview_rows: u64,
+        /// Do not load the real data into an empty database.
+        #[arg(long)]
+        no_load: bool,
+    },
+    /// Make an Ed25519 key pair for signing the catalog (secret: PKCS#8 PEM, mode 0600;
+    /// public: SPKI PEM, readable by openssl).
+    Keygen {
+        /// Where to write the secret key (refused if it exists).
+        #[arg(long)]
+        secret: std::path::PathBuf,
+        /// Where to write the public key.
+        #[arg(long)]
+        public: std::path::PathBuf,
+    },
+    /// Check a copy of the catalog against its signed SHA256SUMS: report every changed,
+    /// missing or extra file. Exit status 0 only when the signature is valid and nothing differs.
+    Verify {
+        /// The site's folder.
+        dir: std::path::PathBuf,
+        /// The public key (SPKI PEM).
+        #[arg(long)]
+        key: std::path::PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+async fn catalog_command(database_url: &str, command: CatalogCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        CatalogCommand::Build {
+            out,
+            base_url,
+            sign_key,
+            preview_rows,
+            no_load,
+        } => {
+            let db = open_database(database_url).await?;
+            let synthetic = import::content_kind(&db).await?.as_deref() == Some("synthetic");
+            if !no_load
+                && !synthetic
+                && let Err(e) = load_real_data(&db).await
+            {
+                print_error(&e);
+                anyhow::bail!("载入真实数据失败");
+            }
+            let opts = catalog::Options {
+                base_url,
+                sign_key,
+                preview_rows,
+                ..catalog::Options::new(&out)
+            };
+            let report = catalog::build(&db, &opts).await?;
+            println!(
+                "catalog written to {}: {} datasets, {} organizations, {} files, {} bytes{}",
+                out.display(),
+                report.datasets,
+                report.organizations,
+                report.files,
+                report.bytes,
+                if report.signed { ", signed" } else { "" }
+            );
+            for (step, ms) in &report.steps {
+                println!("  {step}: {ms} ms");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CatalogCommand::Keygen { secret, public } => {
+            catalog::verify::keygen(&secret, &public)?;
+            println!(
+                "secret key: {}\npublic key: {}",
+                secret.display(),
+                public.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        CatalogCommand::Verify { dir, key, json } => {
+            let key = catalog::verify::load_verifying_key(&key)?;
+            let report = catalog::verify::verify(&dir, &key)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{report}");
+            }
+            Ok(if report.is_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
 }
 
 fn progress_bar() -> (ProgressBar, import::ProgressFn) {
@@ -242,6 +360,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", api::openapi_json());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Catalog { command } => catalog_command(&cli.database_url, command).await,
         Command::GraphqlSchema => {
             print!("{}", api::graphql::sdl());
             Ok(ExitCode::SUCCESS)

@@ -331,6 +331,16 @@ impl XlsxEncoder {
         Ok(())
     }
 
+    /// Date the workbook as created at `iso` (`YYYY-MM-DDTHH:MM:SSZ`, or a date), instead of
+    /// now, so that the same rows make the same bytes (the static catalog is reproducible).
+    pub fn set_created(&mut self, iso: &str) -> Result<(), rust_xlsxwriter::XlsxError> {
+        let date = iso.get(..10).unwrap_or(iso);
+        let when = rust_xlsxwriter::ExcelDateTime::parse_from_str(date)?;
+        self.workbook
+            .set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&when));
+        Ok(())
+    }
+
     /// Assembles the workbook into `out`.
     pub fn finish<W: Write + std::io::Seek + Send>(
         mut self,

@@ -166,7 +166,7 @@ pub fn catalog(datasets: &[DatasetDetail], links: &Links) -> Value {
             "dct:title": zh_en("数据主题", "Data theme"),
         },
         "dcat:dataset": datasets.iter().map(|d| dataset(d, links)).collect::<Vec<_>>(),
-        "dcat:service": [{
+        "dcat:service": if links.has_api() { vec![json!({
             "@id": links.api(),
             "@type": "dcat:DataService",
             "dct:title": zh_en("gongkai REST API", "gongkai REST API"),
@@ -182,7 +182,7 @@ pub fn catalog(datasets: &[DatasetDetail], links: &Links) -> Value {
             "dcat:keyword": [lang("开放数据", ZH), lang("open data", EN), lang("API", EN)],
             "dcat:theme": [theme("http://publications.europa.eu/resource/authority/data-theme/GOVE")],
             "dcat:servesDataset": datasets.iter().map(|d| iri(&links.dataset(&d.slug))).collect::<Vec<_>>(),
-        }],
+        })] } else { Vec::new() },
     });
     // The catalog's licence, when all its datasets share one.
     if let Some(first) = datasets.first()

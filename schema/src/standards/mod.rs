@@ -19,6 +19,16 @@ use crate::records::{self, Resource};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Links {
     base: String,
+    layout: Layout,
+}
+
+/// How a catalog lays out its documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// The API server: `{base}/api/v1/datasets/{slug}/…`, with the REST API beside the catalog.
+    Api,
+    /// The static catalog: `{base}/datasets/{slug}/index.html` and its files beside it; no API.
+    Static,
 }
 
 impl Links {
@@ -28,7 +38,24 @@ impl Links {
         while base.ends_with('/') {
             base.pop();
         }
-        Links { base }
+        Links {
+            base,
+            layout: Layout::Api,
+        }
+    }
+
+    /// Links of the static catalog under `base`: an absolute URL, or a relative path from the
+    /// document to the site's root (`..`), so a mirror works under any address.
+    pub fn static_site(base: impl Into<String>) -> Self {
+        Links {
+            layout: Layout::Static,
+            ..Links::new(base)
+        }
+    }
+
+    /// Whether the catalog has the REST API beside it (the static catalog has none).
+    pub fn has_api(&self) -> bool {
+        self.layout == Layout::Api
     }
 
     pub fn base(&self) -> &str {
@@ -37,7 +64,10 @@ impl Links {
 
     /// The home page of the catalog.
     pub fn home(&self) -> String {
-        format!("{}/", self.base)
+        match self.layout {
+            Layout::Api => format!("{}/", self.base),
+            Layout::Static => format!("{}/index.html", self.base),
+        }
     }
 
     /// The DCAT-AP catalog.
@@ -57,24 +87,35 @@ impl Links {
 
     /// A dataset's page (its metadata, data dictionary and sources); also its IRI.
     pub fn dataset(&self, slug: &str) -> String {
-        format!("{}/api/v1/datasets/{slug}", self.base)
+        match self.layout {
+            Layout::Api => format!("{}/api/v1/datasets/{slug}", self.base),
+            Layout::Static => format!("{}/datasets/{slug}/index.html", self.base),
+        }
+    }
+
+    /// The folder of a dataset's files (its downloads and documents).
+    fn dataset_files(&self, slug: &str) -> String {
+        match self.layout {
+            Layout::Api => self.dataset(slug),
+            Layout::Static => format!("{}/datasets/{slug}", self.base),
+        }
     }
 
     /// A dataset's schema.org description.
     pub fn schema_org(&self, slug: &str) -> String {
-        format!("{}/dataset.jsonld", self.dataset(slug))
+        format!("{}/dataset.jsonld", self.dataset_files(slug))
     }
 
     /// A dataset's Frictionless data package.
     pub fn datapackage(&self, slug: &str) -> String {
-        format!("{}/datapackage.json", self.dataset(slug))
+        format!("{}/datapackage.json", self.dataset_files(slug))
     }
 
     /// A whole record resource of a dataset in one format.
     pub fn download(&self, slug: &str, resource: &Resource, format: Format) -> String {
         format!(
             "{}/{}",
-            self.dataset(slug),
+            self.dataset_files(slug),
             Self::download_file(resource, format)
         )
     }
