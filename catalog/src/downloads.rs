@@ -54,10 +54,15 @@ pub async fn write_all(
         let created = release.published_at.clone().unwrap_or_default();
         let mut list = Vec::new();
         for r in standards::resources(d) {
-            for f in Format::ALL {
-                let file = Links::download_file(r, f);
-                let path = format!("datasets/{}/{file}", d.slug);
-                write_resource(db, site, r, f, release.id, &info.sources, &created, &path).await?;
+            let paths: Vec<(Format, String, String)> = Format::ALL
+                .iter()
+                .map(|&f| {
+                    let file = Links::download_file(r, f);
+                    (f, format!("datasets/{}/{file}", d.slug), file)
+                })
+                .collect();
+            write_resource(db, site, r, release.id, &info.sources, &created, &paths).await?;
+            for (f, path, file) in paths {
                 let (bytes, sha256) = digest(&site.dir().join(&path))?;
                 list.push(Download {
                     resource: r.path,
@@ -132,22 +137,16 @@ pub fn documents_links(site: &Site, file: &str) -> Links {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Write a resource in every format from one walk over its rows: each row goes to every encoder.
 async fn write_resource(
     db: &DatabaseConnection,
     site: &Site,
     r: &Resource,
-    f: Format,
     release: i64,
     sources: &schema::query::SourcesById,
     created: &str,
-    path: &str,
+    paths: &[(Format, String, String)],
 ) -> Result<(), BuildError> {
-    let full = site.dir().join(path);
-    if let Some(p) = full.parent() {
-        std::fs::create_dir_all(p).map_err(io_at(p))?;
-    }
-    let file = std::fs::File::create(&full).map_err(io_at(&full))?;
     let columns = r.stored_columns();
     let sort = Sort::by_id();
     let scan = Scan {
@@ -157,38 +156,53 @@ async fn write_resource(
         filters: &[],
         sort: &sort,
     };
-    let mut walk = Walk::new(scan, None, None);
-    match TextEncoder::new(r, f, true) {
-        Some(mut enc) => {
-            let mut out = BufWriter::new(file);
-            loop {
-                let n = walk
-                    .next_batch(db, |row| {
-                        enc.row(row, sources);
-                        Ok::<_, QueryError>(())
-                    })
-                    .await?;
-                out.write_all(&enc.take()).map_err(io_at(&full))?;
-                if n == 0 {
-                    break;
+    let mut text: Vec<(TextEncoder, BufWriter<std::fs::File>, std::path::PathBuf)> = Vec::new();
+    let mut xlsx: Option<(XlsxEncoder, std::fs::File)> = None;
+    let tmp = tempfile::tempdir_in(site.dir()).map_err(io_at(site.dir()))?;
+    for (f, path, _) in paths {
+        let full = site.dir().join(path);
+        if let Some(p) = full.parent() {
+            std::fs::create_dir_all(p).map_err(io_at(p))?;
+        }
+        let file = std::fs::File::create(&full).map_err(io_at(&full))?;
+        match TextEncoder::new(r, *f, true) {
+            Some(enc) => text.push((enc, BufWriter::with_capacity(1 << 20, file), full)),
+            None => {
+                let mut enc =
+                    XlsxEncoder::new(&r.flat_columns(), money_mask(r, &columns), tmp.path())?;
+                if !created.is_empty() {
+                    enc.set_created(created)?;
                 }
+                xlsx = Some((enc, file));
             }
-            out.write_all(&enc.finish()).map_err(io_at(&full))?;
-            out.flush().map_err(io_at(&full))?;
         }
-        None => {
-            let tmp = tempfile::tempdir_in(site.dir()).map_err(io_at(site.dir()))?;
-            let mut enc = XlsxEncoder::new(&r.flat_columns(), money_mask(r, &columns), tmp.path())?;
-            if !created.is_empty() {
-                enc.set_created(created)?;
-            }
-            while walk
-                .next_batch(db, |row| enc.row(row, sources).map_err(XlsxOrQuery::Xlsx))
-                .await?
-                > 0
-            {}
-            enc.finish(BufWriter::new(file))?;
+    }
+    let mut walk = Walk::new(scan, None, None);
+    loop {
+        let n = walk
+            .next_batch(db, |row| {
+                for (enc, _, _) in &mut text {
+                    enc.row(row, sources);
+                }
+                if let Some((enc, _)) = &mut xlsx {
+                    enc.row(row, sources).map_err(XlsxOrQuery::Xlsx)?;
+                }
+                Ok::<_, XlsxOrQuery>(())
+            })
+            .await?;
+        for (enc, out, full) in &mut text {
+            out.write_all(&enc.take()).map_err(io_at(full))?;
         }
+        if n == 0 {
+            break;
+        }
+    }
+    for (enc, mut out, full) in text {
+        out.write_all(&enc.finish()).map_err(io_at(&full))?;
+        out.flush().map_err(io_at(&full))?;
+    }
+    if let Some((enc, file)) = xlsx {
+        enc.finish(BufWriter::new(file))?;
     }
     Ok(())
 }

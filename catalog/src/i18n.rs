@@ -109,6 +109,7 @@ pub const UI: &[(&str, &str, &str)] = &[
         "Budgets, subsidy funds, social-assistance statistics and the social-organization registry that civil-affairs departments disclose: searchable, verifiable, downloadable.",
     ),
     ("skip", "跳到正文", "Skip to content"),
+    ("colon", "：", ": "),
     ("nav", "主导航", "Main navigation"),
     ("nav_home", "首页", "Home"),
     ("nav_datasets", "数据集", "Datasets"),

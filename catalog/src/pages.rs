@@ -155,7 +155,7 @@ pub async fn write_all(
         for (i, f) in facets.publisher.iter().enumerate() {
             filters.push((
                 lang.t("filter_publisher"),
-                lang.zh(&f.value),
+                publisher_name(lang, &f.value),
                 format!("datasets/publisher-{}.html", i + 1),
                 datasets
                     .iter()
@@ -352,7 +352,7 @@ fn card(lang: Lang, d: &DatasetDetail) -> Card {
         title: lang.pick(&d.title_zh, &d.title_en),
         description: lang.pick(&d.description_zh, &d.description_en),
         theme: lang.t(&format!("theme_{}", d.theme)),
-        publisher: lang.zh(&d.publisher),
+        publisher: publisher_name(lang, &d.publisher),
         rows: d.row_count,
         published_at: d
             .release
@@ -397,7 +397,7 @@ fn dataset_page<'a>(
         },
         Row2 {
             label: lang.t("publisher"),
-            value: lang.zh(&d.publisher),
+            value: publisher_name(lang, &d.publisher),
         },
         Row2 {
             label: lang.t("issued_on"),
@@ -510,6 +510,16 @@ fn dataset_page<'a>(
         files_href: format!("{root}datasets/{}/", d.slug),
         d,
     })
+}
+
+/// A publisher's name in `lang` (its English name where the catalog knows one).
+fn publisher_name(lang: Lang, name: &str) -> String {
+    let p = schema::standards::publisher(name);
+    if p.name_en.is_empty() {
+        lang.zh(&p.name_zh)
+    } else {
+        lang.pick(&p.name_zh, &p.name_en)
+    }
 }
 
 fn schema_has_key(key: &str) -> bool {

@@ -50,7 +50,7 @@ struct Columns {
 impl Columns {
     /// The flat columns worth showing: not the row id, the fen twin of a yuan figure, the
     /// source's id or the row number (the source's title and link are shown).
-    fn of(r: &'static Resource) -> Columns {
+    fn of(r: &'static Resource, related: bool) -> Columns {
         let flat = r.flat_columns();
         let mut keep = Vec::new();
         let mut labels = Vec::new();
@@ -59,10 +59,12 @@ impl Columns {
                 c.name.as_str(),
                 "id" | "source_id" | "row_no" | "extra" | "source_url"
             ) || c.field_type == FieldType::Fen
-                || c.name.ends_with("_published");
+                || c.name.ends_with("_published")
+                // A related row's credit code is its organization's, shown above it.
+                || (related && c.name == "uscc");
             if !hidden {
                 keep.push(i);
-                labels.push(c.description_zh.clone());
+                labels.push(label(r, &c.name, &c.description_zh));
             }
         }
         Columns {
@@ -85,6 +87,18 @@ impl Columns {
             })
             .collect()
     }
+}
+
+/// A column's label: the header departments write (`统一社会信用代码`), else its description.
+fn label(r: &Resource, name: &str, description: &str) -> String {
+    let key = name.strip_suffix("_yuan").unwrap_or(name);
+    if name == "source_title" {
+        return "来源文件".into();
+    }
+    r.descriptor
+        .and_then(|t| t.columns.iter().find(|c| c.key == key))
+        .map(|c| c.header.to_string())
+        .unwrap_or_else(|| description.to_string())
 }
 
 /// One organization on its page.
@@ -122,7 +136,7 @@ pub async fn write(db: &DatabaseConnection, site: &Site) -> Result<u64, BuildErr
         .await?
         .ok_or_else(|| BuildError::Invalid(format!("release {} vanished", release.id)))?;
     let sources = &info.sources;
-    let columns = Columns::of(orgs_r);
+    let columns = Columns::of(orgs_r, false);
     let stored = orgs_r.stored_columns();
     let money = money_mask(orgs_r, &stored);
     let uscc_at = stored.iter().position(|c| c.name == "uscc");
@@ -170,7 +184,7 @@ pub async fn write(db: &DatabaseConnection, site: &Site) -> Result<u64, BuildErr
         .filter(|r| r.path != orgs_r.path)
         .filter(|r| r.stored_columns().iter().any(|c| c.name == "uscc"))
         .collect();
-    let related_cols: Vec<Columns> = related.iter().map(|r| Columns::of(r)).collect();
+    let related_cols: Vec<Columns> = related.iter().map(|r| Columns::of(r, true)).collect();
     for list in &mut buckets {
         for card in list {
             card.related = vec![Vec::new(); related.len()];
