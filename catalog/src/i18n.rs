@@ -155,6 +155,16 @@ pub const UI: &[(&str, &str, &str)] = &[
         "搜索索引加载失败。",
         "The search index could not be loaded.",
     ),
+    (
+        "search_too_short",
+        "请至少输入两个连续的汉字、一个英文词或数字，或信用代码的前 4 位。",
+        "Type at least two Chinese characters in a row, a word or number, or the first 4 characters of a credit code.",
+    ),
+    (
+        "search_too_long",
+        "查询太长：最多 100 个字符、8 个词。",
+        "The query is too long: at most 100 characters and 8 words.",
+    ),
     ("themes", "主题", "Themes"),
     ("latest", "最新发布", "Latest releases"),
     ("all_datasets", "全部数据集", "All datasets"),

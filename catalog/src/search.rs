@@ -12,8 +12,13 @@
 //!   - `u/<page>.bin`: the first credit code of each records file, for credit-code prefixes;
 //!   - `d/<shard>.bin`: the dictionary, sharded by a hash of the token: each token's document
 //!     count per partition of 65,536 documents, or, for rare tokens, the document ids themselves;
-//!   - `p/<partition>/<shard>.bin` and `p/<partition>/t<shard>-<k>.bin`: the document ids of each
-//!     token in each partition, as gap varints (frequent tokens in files of their own).
+//!   - `m/<shard>.bin`: the whole id lists of tokens in fewer than [`HEAVY_MIN`] documents;
+//!   - `p/<partition>/<shard>.bin` and `p/<partition>/t<shard>-<k>.bin`: the ids of the other
+//!     ("heavy") tokens by partition, the most frequent in files of their own.
+//!
+//! Ids are gap varints. A query fetches `meta.json`, a few dictionary files, the lists of its
+//! rarest tokens in the first partitions that can hold a match, and the records files of the
+//! candidates, which it checks with the rules of `schema::search::organization_matches`.
 //!
 //! Every `.bin` file is gzip (no file name, time 0), inflated in the browser with
 //! `DecompressionStream`. The bytes written are a function of the input only.
@@ -23,6 +28,7 @@ use std::fs;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, Write as _};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use flate2::{Compression, GzBuilder};
 use schema::search::{RunKind, query_terms};
@@ -36,24 +42,32 @@ pub const CHUNK_BITS: u32 = 7;
 pub const PARTITION_BITS: u32 = 16;
 /// A token in at most this many documents keeps their ids in its dictionary entry.
 pub const INLINE_MAX: u32 = 16;
+/// A token in fewer documents than this (and more than [`INLINE_MAX`]) has its ids in one
+/// place, a medium file shared with other tokens; a token in this many or more ("heavy") has
+/// them by partition, so that a page of results needs only the first partitions.
+pub const HEAVY_MIN: u32 = 2048;
 /// Records files per page of the credit-code directory.
 pub const DIR_PAGE: usize = 256;
 /// Longest prefix of an ASCII run that is indexed: a run gives every prefix up to this length,
 /// so that a term matches "the start of a run" by one token (longer terms are verified).
 pub const ALNUM_PREFIX_MAX: usize = 12;
-/// Tokens aimed at per dictionary file (about 1 kB compressed).
+/// Tokens aimed at per dictionary file, at least.
 const DICT_TOKENS: usize = 48;
 /// Most dictionary files.
 const MAX_DICT_SHARDS: usize = 4096;
-/// Most shared posting files (partitions × posting shards).
-const MAX_SHARED_FILES: usize = 4096;
-/// Bytes (before compression) aimed at per shared posting file.
-const SHARED_BYTES: u64 = 6144;
-/// Fewest documents of a token in a partition for its ids to get a file of their own; doubled
-/// until there are at most [`MAX_SOLO_FILES`] such files.
-const SOLO_MIN: u32 = 2048;
-/// Most posting files of a single token.
-const MAX_SOLO_FILES: usize = 3072;
+/// Bytes (before compression) aimed at per medium file.
+const MEDIUM_BYTES: u64 = 3072;
+/// Most medium files.
+const MAX_MEDIUM_SHARDS: usize = 2048;
+/// Bytes (before compression) aimed at per shared heavy file (one partition).
+const HEAVY_BYTES: u64 = 4096;
+/// Most shared heavy files (partitions × heavy shards).
+const MAX_HEAVY_FILES: usize = 1024;
+/// Fewest documents of a heavy token in a partition for its ids there to get a file of their
+/// own; doubled until there are at most [`MAX_SOLO_FILES`] such files.
+const SOLO_MIN: u32 = 1024;
+/// Most files of a single token's ids in a partition.
+const MAX_SOLO_FILES: usize = 2048;
 /// gzip level of every file (deterministic for a given flate2 backend).
 const GZIP_LEVEL: u32 = 9;
 
@@ -175,6 +189,7 @@ struct Span {
 struct Tuning {
     partition_bits: u32,
     dir_page: usize,
+    heavy_min: u32,
     solo_min: u32,
 }
 
@@ -183,6 +198,7 @@ impl Default for Tuning {
         Tuning {
             partition_bits: PARTITION_BITS,
             dir_page: DIR_PAGE,
+            heavy_min: HEAVY_MIN,
             solo_min: SOLO_MIN,
         }
     }
@@ -269,38 +285,50 @@ impl RegistryIndex {
         for sub in ["r", "u", "d", "p"] {
             fs::create_dir_all(dir.join(sub))?;
         }
-        let this = &self;
-        let order = &order;
-        // Records on one thread, tokens on this one.
-        let (records, postings) = std::thread::scope(|scope| {
-            let records = scope.spawn(move || write_records(this, order, dir));
-            let t0 = std::time::Instant::now();
-            let postings = collect_postings(this, order);
-            eprintln!("TIMING tokens {:?}", t0.elapsed());
-            let records = records
+        // Two threads: one writes records files; this one collects the tokens, writes the
+        // dictionary and the postings, then helps with the records files left.
+        let tuning = self.tuning;
+        let chunks = n.div_ceil(1 << CHUNK_BITS);
+        let next_chunk = AtomicUsize::new(0);
+        let work = RecordsWork {
+            ix: &self,
+            order: &order,
+            dir,
+            next: &next_chunk,
+            chunks,
+        };
+        let (helper, mine, params) = std::thread::scope(|scope| {
+            let helper = scope.spawn(|| work.run());
+            let postings = collect_postings(&self, &order);
+            let mut stats = IndexStats::default();
+            let params = write_postings(postings, n, tuning, dir, &mut stats);
+            let mine = work.run();
+            let helper = helper
                 .join()
                 .unwrap_or_else(|_| Err(io::Error::other("records writer panicked")));
-            (records, postings)
+            (helper, mine, params.map(|p| (p, stats)))
         });
-        let records = records?;
-        eprintln!("TIMING records joined");
-        let t1 = std::time::Instant::now();
-        let mut stats = records.stats.clone();
+        let (params, mut stats) = params?;
+        let mut written = helper?;
+        written.extend(mine?);
+        written.sort_unstable_by_key(|w| w.0);
+        let records_bytes: u64 = written.iter().map(|w| w.1 as u64).sum();
+        for w in &written {
+            stats.add_file(w.1);
+        }
         stats.records = n as u64;
 
         // Directory of the records files' first codes.
+        let firsts: Vec<&str> = written.iter().map(|w| w.2).collect();
         let mut dir_firsts = Vec::new();
-        let tuning = self.tuning;
-        for (page, firsts) in records.firsts.chunks(tuning.dir_page).enumerate() {
-            dir_firsts.push(firsts[0].clone());
-            let body = gzip(firsts.join("\n").as_bytes())?;
+        for (page, list) in firsts.chunks(tuning.dir_page).enumerate() {
+            dir_firsts.push(list[0].to_string());
+            let body = gzip(list.join("\n").as_bytes())?;
             fs::write(dir.join(format!("u/{page}.bin")), &body)?;
             stats.add_file(body.len());
         }
 
-        let params = write_postings(postings, n, tuning, dir, &mut stats)?;
-        eprintln!("TIMING postings {:?}", t1.elapsed());
-        let chunk_files = records.firsts.len().max(1) as u64;
+        let chunk_files = chunks.max(1) as u64;
         let meta = Meta {
             format: FORMAT,
             records: n as u64,
@@ -308,11 +336,13 @@ impl RegistryIndex {
             partition_bits: tuning.partition_bits,
             partitions: params.partitions,
             dict_shards: params.dict_shards,
-            posting_shards: params.posting_shards,
+            medium_shards: params.medium_shards,
+            heavy_shards: params.heavy_shards,
             inline_max: INLINE_MAX,
+            heavy_min: params.heavy_min,
             solo_min: params.solo_min,
             alnum_prefix_max: ALNUM_PREFIX_MAX,
-            chunk_bytes: records.stats.bytes.div_ceil(chunk_files),
+            chunk_bytes: records_bytes.div_ceil(chunk_files),
             dir_page: tuning.dir_page,
             dir: dir_firsts,
         };
@@ -339,8 +369,10 @@ struct Meta {
     partition_bits: u32,
     partitions: usize,
     dict_shards: usize,
-    posting_shards: usize,
+    medium_shards: usize,
+    heavy_shards: usize,
     inline_max: u32,
+    heavy_min: u32,
     solo_min: u32,
     alnum_prefix_max: usize,
     /// Mean stored size of a records file, for the browser's cost estimates.
@@ -379,7 +411,7 @@ fn put_gaps(out: &mut Vec<u8>, ids: &[u32], base: u32) {
 
 /// FNV-1a, 32 bits, over the UTF-8 bytes: the shard of a token (and, in `registry`, the bucket of
 /// an organization's page). `search.js` computes the same.
-pub fn fnv1a32(s: &str) -> u32 {
+pub(crate) fn fnv1a32(s: &str) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for b in s.bytes() {
         h ^= u32::from(b);
@@ -391,7 +423,7 @@ pub fn fnv1a32(s: &str) -> u32 {
 /// The tokens the browser looks up for a text: the bigrams of its Han runs of two or more
 /// characters and every prefix (up to [`ALNUM_PREFIX_MAX`]) of its ASCII runs, sorted, each once.
 /// Single Han characters are not indexed: a query term of one character is only verified.
-pub fn lookup_tokens(text: &str, out: &mut Vec<String>) {
+pub(crate) fn lookup_tokens(text: &str, out: &mut Vec<String>) {
     out.clear();
     for t in query_terms(text) {
         match t.kind {
@@ -408,35 +440,43 @@ pub fn lookup_tokens(text: &str, out: &mut Vec<String>) {
     out.dedup();
 }
 
-/// Records files: a JSON array of `[code, name]` or `[code, name, href]` per organization.
-struct Records {
-    stats: IndexStats,
-    /// The first code of every records file.
-    firsts: Vec<String>,
+/// Writing the records files, shared by threads: each takes the next file not taken.
+struct RecordsWork<'a> {
+    ix: &'a RegistryIndex,
+    order: &'a [u32],
+    dir: &'a Path,
+    next: &'a AtomicUsize,
+    chunks: usize,
 }
 
-fn write_records(ix: &RegistryIndex, order: &[u32], dir: &Path) -> io::Result<Records> {
-    let t0 = std::time::Instant::now();
-    let mut stats = IndexStats::default();
-    let mut firsts = Vec::new();
-    for (c, chunk) in order.chunks(1 << CHUNK_BITS).enumerate() {
-        let rows: Vec<Vec<&str>> = chunk
-            .iter()
-            .map(|&i| {
-                let i = i as usize;
-                let mut row = vec![ix.uscc(i), ix.name(i)];
-                row.extend(ix.href(i));
-                row
-            })
-            .collect();
-        let json = serde_json::to_vec(&rows).map_err(io::Error::other)?;
-        let body = gzip(&json)?;
-        fs::write(dir.join(format!("r/{c}.bin")), &body)?;
-        stats.add_file(body.len());
-        firsts.push(ix.uscc(chunk[0] as usize).to_string());
+impl<'a> RecordsWork<'a> {
+    /// Write records files until none is left: (file number, stored size, first code) of each.
+    /// A file is a JSON array of `[code, name]` or `[code, name, href]` per organization.
+    fn run(&self) -> io::Result<Vec<(usize, usize, &'a str)>> {
+        let mut out = Vec::new();
+        loop {
+            let c = self.next.fetch_add(1, Ordering::Relaxed);
+            if c >= self.chunks {
+                return Ok(out);
+            }
+            let start = c << CHUNK_BITS;
+            let ids = &self.order[start..self.order.len().min(start + (1 << CHUNK_BITS))];
+            let ix = self.ix;
+            let rows: Vec<Vec<&str>> = ids
+                .iter()
+                .map(|&i| {
+                    let i = i as usize;
+                    let mut row = vec![ix.uscc(i), ix.name(i)];
+                    row.extend(ix.href(i));
+                    row
+                })
+                .collect();
+            let json = serde_json::to_vec(&rows).map_err(io::Error::other)?;
+            let body = gzip(&json)?;
+            fs::write(self.dir.join(format!("r/{c}.bin")), &body)?;
+            out.push((c, body.len(), ix.uscc(ids[0] as usize)));
+        }
     }
-    eprintln!("TIMING records {:?}", t0.elapsed());
-    Ok(Records { stats, firsts })
 }
 
 /// A 64-bit FNV-1a hasher for the token map (deterministic, fast on short keys).
@@ -524,7 +564,9 @@ fn collect_postings(ix: &RegistryIndex, order: &[u32]) -> Vec<(Box<str>, Post)> 
 struct Params {
     partitions: usize,
     dict_shards: usize,
-    posting_shards: usize,
+    medium_shards: usize,
+    heavy_shards: usize,
+    heavy_min: u32,
     solo_min: u32,
 }
 
@@ -541,13 +583,27 @@ fn by_partition(ids: &[u32], bits: u32) -> Vec<(usize, &[u32])> {
     out
 }
 
+/// The largest power of two at most `x`, and at most `max` (at least 1).
 fn pow2_at_most(x: usize, max: usize) -> usize {
     let x = x.clamp(1, max.max(1));
-    // The largest power of two ≤ x.
     1 << (usize::BITS - 1 - x.leading_zeros())
 }
 
+/// A number of files for `bytes` at `per_file` bytes each: a power of two, at most `max`.
+fn shards_for(bytes: u64, per_file: u64, max: usize) -> usize {
+    let want = usize::try_from(bytes.div_ceil(per_file)).unwrap_or(usize::MAX);
+    pow2_at_most(want.checked_next_power_of_two().unwrap_or(max), max)
+}
+
 /// Write the dictionary and the posting files.
+///
+/// Tokens are sorted by dictionary shard `d` (the low bits of [`fnv1a32`]), then by bytes. The
+/// medium file `m/<d mod M>.bin` holds the lists of the medium tokens of dictionary shards
+/// `d ≡ m (mod M)`, in that order; the shared heavy file `p/<p>/<d mod H>.bin` likewise holds the
+/// heavy tokens' ids in partition `p` (unless they have a file of their own there,
+/// `p/<p>/t<d>-<k>.bin`, the k-th of shard d in partition p). A dictionary file starts with the
+/// stored size of its medium file and the number of ids before its own lists there, then the
+/// same for its shared heavy file of every partition.
 fn write_postings(
     mut posts: Vec<(Box<str>, Post)>,
     n: usize,
@@ -557,128 +613,153 @@ fn write_postings(
 ) -> io::Result<Params> {
     let bits = tuning.partition_bits;
     let partitions = n.div_ceil(1 << bits);
-    // Frequent (token, partition) pairs get files of their own, at most MAX_SOLO_FILES.
-    let mut heavy: Vec<u32> = Vec::new();
-    let mut shared_ids = 0u64;
+    let heavy_min = tuning.heavy_min.max(INLINE_MAX + 1);
+    // Sizes: about 1.3 bytes an id before compression.
+    let mut medium_ids = 0u64;
+    let mut pairs: Vec<u32> = Vec::new();
     for (_, p) in &posts {
-        if p.n > INLINE_MAX {
-            if p.n >= tuning.solo_min {
-                heavy.extend(
-                    by_partition(&p.ids(), bits)
-                        .iter()
-                        .map(|(_, s)| s.len() as u32),
-                );
-            } else {
-                shared_ids += u64::from(p.n);
-            }
+        if p.n >= heavy_min {
+            pairs.extend(
+                by_partition(&p.ids(), bits)
+                    .iter()
+                    .map(|(_, s)| s.len() as u32),
+            );
+        } else if p.n > INLINE_MAX {
+            medium_ids += u64::from(p.n);
         }
     }
-    heavy.sort_unstable_by(|a, b| b.cmp(a));
-    let mut solo_min = tuning.solo_min;
-    while heavy.iter().filter(|&&c| c >= solo_min).count() > MAX_SOLO_FILES {
+    let mut solo_min = tuning.solo_min.max(1);
+    while pairs.iter().filter(|&&c| c >= solo_min).count() > MAX_SOLO_FILES {
         solo_min *= 2;
     }
-    shared_ids += heavy
+    let heavy_ids: u64 = pairs
         .iter()
         .filter(|&&c| c < solo_min)
         .map(|&c| u64::from(c))
-        .sum::<u64>();
-
-    let dict_shards = pow2_at_most(posts.len() / DICT_TOKENS, MAX_DICT_SHARDS);
-    // About 1.3 bytes an id before compression.
-    let want = (shared_ids * 13 / 10).div_ceil(SHARED_BYTES * partitions.max(1) as u64) as usize;
-    let posting_shards = pow2_at_most(
-        want.next_power_of_two(),
-        (MAX_SHARED_FILES / partitions.max(1)).min(dict_shards),
+        .sum();
+    let medium_shards = shards_for(medium_ids * 13 / 10, MEDIUM_BYTES, MAX_MEDIUM_SHARDS);
+    let dict_shards = pow2_at_most(
+        (posts.len() / DICT_TOKENS).max(medium_shards),
+        MAX_DICT_SHARDS,
     );
+    let medium_shards = medium_shards.min(dict_shards);
+    let heavy_shards = shards_for(
+        heavy_ids * 13 / 10,
+        HEAVY_BYTES * partitions.max(1) as u64,
+        (MAX_HEAVY_FILES / partitions.max(1)).min(dict_shards),
+    );
+    fs::create_dir_all(dir.join("m"))?;
     for p in 0..partitions {
         fs::create_dir_all(dir.join(format!("p/{p}")))?;
     }
 
     // Tokens by dictionary shard, then by bytes.
+    let shard_of = |t: &str| fnv1a32(t) as usize & (dict_shards - 1);
     posts.sort_unstable_by(|a, b| {
-        let (da, db) = (
-            fnv1a32(&a.0) as usize & (dict_shards - 1),
-            fnv1a32(&b.0) as usize & (dict_shards - 1),
-        );
-        da.cmp(&db).then_with(|| a.0.as_bytes().cmp(b.0.as_bytes()))
+        shard_of(&a.0)
+            .cmp(&shard_of(&b.0))
+            .then_with(|| a.0.as_bytes().cmp(b.0.as_bytes()))
     });
-    let mut by_shard: Vec<&[(Box<str>, Post)]> = Vec::with_capacity(dict_shards);
+
+    // Lists, in memory until every dictionary shard has been seen: (raw bytes, ids).
+    let mut medium: Vec<(Vec<u8>, u64)> = vec![(Vec::new(), 0); medium_shards];
+    let mut heavy: Vec<Vec<(Vec<u8>, u64)>> = vec![vec![(Vec::new(), 0); partitions]; heavy_shards];
+    // Per dictionary shard: ids before its lists in its medium file and shared heavy files.
+    let mut dicts: Vec<(u64, Vec<u64>, Vec<u8>)> = Vec::with_capacity(dict_shards);
     let mut rest: &[(Box<str>, Post)] = &posts;
     for d in 0..dict_shards {
-        let end = rest.partition_point(|(t, _)| fnv1a32(t) as usize & (dict_shards - 1) == d);
-        by_shard.push(&rest[..end]);
-        rest = &rest[end..];
-    }
-
-    for s in 0..posting_shards {
-        // The shared files of posting shard s hold the lists of dictionary shards s, s + S, …
-        let mut shared: Vec<Vec<u8>> = vec![Vec::new(); partitions];
-        let mut shared_n: Vec<u64> = vec![0; partitions];
-        let mut dicts: Vec<(usize, Vec<u64>, Vec<u8>)> = Vec::new();
-        for d in (s..dict_shards).step_by(posting_shards) {
-            let skips = shared_n.clone();
-            let mut body = Vec::new();
-            let mut solo_k = vec![0usize; partitions];
-            put_varint(&mut body, by_shard[d].len() as u64);
-            for (tok, post) in by_shard[d] {
-                put_varint(&mut body, tok.len() as u64);
-                body.extend_from_slice(tok.as_bytes());
-                put_varint(&mut body, u64::from(post.n));
-                let ids = post.ids();
-                if post.n <= INLINE_MAX {
-                    put_gaps(&mut body, &ids, 0);
+        let end = rest.partition_point(|(t, _)| shard_of(t) == d);
+        let (tokens, after) = rest.split_at(end);
+        rest = after;
+        let (m, h) = (d & (medium_shards - 1), d & (heavy_shards - 1));
+        let medium_skip = medium[m].1;
+        let heavy_skips: Vec<u64> = heavy[h].iter().map(|x| x.1).collect();
+        let mut solo_k = vec![0usize; partitions];
+        let mut body = Vec::new();
+        put_varint(&mut body, tokens.len() as u64);
+        for (tok, post) in tokens {
+            put_varint(&mut body, tok.len() as u64);
+            body.extend_from_slice(tok.as_bytes());
+            put_varint(&mut body, u64::from(post.n));
+            let ids = post.ids();
+            if post.n <= INLINE_MAX {
+                put_gaps(&mut body, &ids, 0);
+                continue;
+            }
+            let parts = by_partition(&ids, bits);
+            put_varint(&mut body, parts.len() as u64);
+            let mut next_p = 0usize;
+            for (p, slice) in parts {
+                put_varint(&mut body, (p - next_p) as u64);
+                next_p = p + 1;
+                put_varint(&mut body, slice.len() as u64);
+                if post.n < heavy_min {
                     continue;
                 }
-                let parts = by_partition(&ids, bits);
-                put_varint(&mut body, parts.len() as u64);
-                let mut next_p = 0usize;
-                for (p, slice) in parts {
-                    put_varint(&mut body, (p - next_p) as u64);
-                    next_p = p + 1;
-                    put_varint(&mut body, slice.len() as u64);
-                    let base = (p as u32) << bits;
-                    if slice.len() as u32 >= solo_min {
-                        let mut raw = Vec::new();
-                        put_gaps(&mut raw, slice, base);
-                        let gz = gzip(&raw)?;
-                        fs::write(dir.join(format!("p/{p}/t{d}-{}.bin", solo_k[p])), &gz)?;
-                        stats.add_file(gz.len());
-                        solo_k[p] += 1;
-                        put_varint(&mut body, gz.len() as u64);
-                    } else {
-                        put_gaps(&mut shared[p], slice, base);
-                        shared_n[p] += slice.len() as u64;
-                    }
+                let base = (p as u32) << bits;
+                if slice.len() as u32 >= solo_min {
+                    let mut raw = Vec::new();
+                    put_gaps(&mut raw, slice, base);
+                    let gz = gzip(&raw)?;
+                    fs::write(dir.join(format!("p/{p}/t{d}-{}.bin", solo_k[p])), &gz)?;
+                    stats.add_file(gz.len());
+                    solo_k[p] += 1;
+                    put_varint(&mut body, gz.len() as u64);
+                } else {
+                    let x = &mut heavy[h][p];
+                    put_gaps(&mut x.0, slice, base);
+                    x.1 += slice.len() as u64;
                 }
             }
-            dicts.push((d, skips, body));
+            if post.n < heavy_min {
+                let x = &mut medium[m];
+                put_gaps(&mut x.0, &ids, 0);
+                x.1 += u64::from(post.n);
+            }
         }
-        let mut sizes = vec![0usize; partitions];
-        for (p, raw) in shared.iter().enumerate() {
+        dicts.push((medium_skip, heavy_skips, body));
+    }
+
+    let mut medium_sizes = vec![0usize; medium_shards];
+    for (m, (raw, _)) in medium.iter().enumerate() {
+        if !raw.is_empty() {
+            let gz = gzip(raw)?;
+            fs::write(dir.join(format!("m/{m}.bin")), &gz)?;
+            stats.add_file(gz.len());
+            medium_sizes[m] = gz.len();
+        }
+    }
+    let mut heavy_sizes = vec![vec![0usize; partitions]; heavy_shards];
+    for (h, files) in heavy.iter().enumerate() {
+        for (p, (raw, _)) in files.iter().enumerate() {
             if !raw.is_empty() {
                 let gz = gzip(raw)?;
-                fs::write(dir.join(format!("p/{p}/{s}.bin")), &gz)?;
+                fs::write(dir.join(format!("p/{p}/{h}.bin")), &gz)?;
                 stats.add_file(gz.len());
-                sizes[p] = gz.len();
+                heavy_sizes[h][p] = gz.len();
             }
         }
-        for (d, skips, body) in dicts {
-            let mut raw = Vec::with_capacity(body.len() + 4 * partitions);
-            for p in 0..partitions {
-                put_varint(&mut raw, sizes[p] as u64);
-                put_varint(&mut raw, skips[p]);
-            }
-            raw.extend_from_slice(&body);
-            let gz = gzip(&raw)?;
-            fs::write(dir.join(format!("d/{d}.bin")), &gz)?;
-            stats.add_file(gz.len());
+    }
+    for (d, (medium_skip, heavy_skips, body)) in dicts.into_iter().enumerate() {
+        let (m, h) = (d & (medium_shards - 1), d & (heavy_shards - 1));
+        let mut raw = Vec::with_capacity(body.len() + 8 + 6 * partitions);
+        put_varint(&mut raw, medium_sizes[m] as u64);
+        put_varint(&mut raw, medium_skip);
+        for p in 0..partitions {
+            put_varint(&mut raw, heavy_sizes[h][p] as u64);
+            put_varint(&mut raw, heavy_skips[p]);
         }
+        raw.extend_from_slice(&body);
+        let gz = gzip(&raw)?;
+        fs::write(dir.join(format!("d/{d}.bin")), &gz)?;
+        stats.add_file(gz.len());
     }
     Ok(Params {
         partitions,
         dict_shards,
-        posting_shards,
+        medium_shards,
+        heavy_shards,
+        heavy_min,
         solo_min,
     })
 }
@@ -840,6 +921,8 @@ mod tests {
             "12349",
             "3D打印",
             "（筹）",
+            "𠀋𠀌",
+            "〇",
         ];
         let suffixes = [
             ("51", "协会"),
@@ -916,6 +999,8 @@ mod tests {
                 "a",
                 "5111",
                 "社会 协会 服务",
+                "𠀋𠀌",
+                "𠀌协会",
                 "基金会",
                 "协会",
                 "会",
@@ -958,8 +1043,10 @@ mod tests {
         partition_bits: u32,
         partitions: usize,
         dict_shards: usize,
-        posting_shards: usize,
+        medium_shards: usize,
+        heavy_shards: usize,
         inline_max: u64,
+        heavy_min: u64,
         solo_min: u64,
         alnum_prefix_max: usize,
         dir_page: usize,
@@ -1009,6 +1096,8 @@ mod tests {
         tok: String,
         df: u64,
         ids: Option<Vec<u32>>,
+        /// Ids before this token's list in its medium file.
+        medium: Option<u64>,
         parts: Vec<PartR>,
         shard: usize,
     }
@@ -1044,6 +1133,7 @@ mod tests {
             let raw = gunzip(&self.dir.join(format!("d/{d}.bin")));
             let mut r = Bytes { b: &raw, i: 0 };
             let m = &self.meta;
+            let (_, mut medium_at) = (r.v(), r.v());
             let files: Vec<(u64, u64)> = (0..m.partitions).map(|_| (r.v(), r.v())).collect();
             let mut offset = vec![0u64; m.partitions];
             let mut solo = vec![0usize; m.partitions];
@@ -1057,11 +1147,26 @@ mod tests {
                     tok,
                     df,
                     ids: None,
+                    medium: None,
                     parts: Vec::new(),
                     shard: d,
                 };
                 if df <= m.inline_max {
                     e.ids = Some(r.gaps(df, 0));
+                } else if df < m.heavy_min {
+                    e.medium = Some(medium_at);
+                    medium_at += df;
+                    let mut p = 0usize;
+                    for _ in 0..r.v() {
+                        p += r.v() as usize;
+                        e.parts.push(PartR {
+                            p,
+                            df: r.v(),
+                            solo: None,
+                            skip: 0,
+                        });
+                        p += 1;
+                    }
                 } else {
                     let mut p = 0usize;
                     for _ in 0..r.v() {
@@ -1109,6 +1214,25 @@ mod tests {
             let Some(x) = e.parts.iter().find(|x| x.p == p) else {
                 return Vec::new();
             };
+            if let Some(skip) = e.medium {
+                let m = e.shard & (self.meta.medium_shards - 1);
+                let raw = gunzip(&self.dir.join(format!("m/{m}.bin")));
+                let mut r = Bytes { b: &raw, i: 0 };
+                for _ in 0..skip {
+                    r.v();
+                }
+                let all = r.gaps(e.df, 0);
+                assert_eq!(
+                    all.iter()
+                        .filter(|&&id| (id >> self.meta.partition_bits) as usize == p)
+                        .count() as u64,
+                    x.df
+                );
+                return all
+                    .into_iter()
+                    .filter(|&id| (id >> self.meta.partition_bits) as usize == p)
+                    .collect();
+            }
             let base = (p as u32) << self.meta.partition_bits;
             match x.solo {
                 Some((k, size)) => {
@@ -1121,7 +1245,7 @@ mod tests {
                     ids
                 }
                 None => {
-                    let s = e.shard & (self.meta.posting_shards - 1);
+                    let s = e.shard & (self.meta.heavy_shards - 1);
                     let raw = gunzip(&self.dir.join(format!("p/{p}/{s}.bin")));
                     let mut r = Bytes { b: &raw, i: 0 };
                     for _ in 0..x.skip {
@@ -1211,6 +1335,7 @@ mod tests {
     const SMALL: Tuning = Tuning {
         partition_bits: 9,
         dir_page: 4,
+        heavy_min: 200,
         solo_min: 64,
     };
 
@@ -1320,11 +1445,15 @@ mod tests {
         let ix = Ix::open(tmp.path());
         if tuning.partition_bits < PARTITION_BITS {
             assert!(ix.meta.partitions >= 8 && ix.meta.dir.len() >= 8);
-            let solo = files(tmp.path())
-                .keys()
-                .filter(|k| k.contains("/t"))
-                .count();
-            assert!(solo > 10, "{solo} files of frequent tokens");
+            let all = files(tmp.path());
+            let count = |f: &dyn Fn(&str) -> bool| all.keys().filter(|k| f(k)).count();
+            let solo = count(&|k| k.starts_with("p/") && k.contains("/t"));
+            let shared = count(&|k| k.starts_with("p/") && !k.contains("/t"));
+            let medium = count(&|k| k.starts_with("m/"));
+            assert!(
+                solo > 10 && shared >= 4 && medium > 1,
+                "files of every kind: {solo} solo, {shared} shared heavy, {medium} medium"
+            );
         }
         say(&format!("{tuning:?}: {stats:?}"));
         let mut nonempty = 0;
@@ -1631,7 +1760,10 @@ process.stdout.write(JSON.stringify(out));
         drop(text);
         orgs.sort_by(|a, b| a.uscc.cmp(&b.uscc));
         let n = orgs.len();
-        let site = tmp.path().join("site");
+        // GONGKAI_SEARCH_SITE keeps the index there (e.g. for a browser benchmark).
+        let site = std::env::var_os("GONGKAI_SEARCH_SITE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| tmp.path().join("site"));
         let dir = site.join("search/registry");
         let entries = orgs.clone();
         let t = std::time::Instant::now();
@@ -1674,51 +1806,57 @@ process.stdout.write(JSON.stringify(out));
         }
 
         let pick = |k: usize| &orgs[k.min(n - 1)];
-        let mut qs: Vec<String> = vec![
-            pick(n / 2).name.clone(),
-            pick(n / 7).name.clone(),
-            "嘉心".into(),
-            "夕阳红".into(),
-            "长青艺术".into(),
-            "养老".into(),
-            "阳光".into(),
-            "协会".into(),
-            "服务".into(),
-            "幼儿园".into(),
-            "社会工作服务中心".into(),
-            "常德 协会".into(),
-            "北京市 协会".into(),
-            "鸡西市 幼儿园".into(),
-            "常德 慈善".into(),
-            "老年 协会".into(),
-            "体育 俱乐部".into(),
-            "协会 中心".into(),
-            pick(n / 3).uscc[..8].to_string(),
-            pick(n / 3).uscc.clone(),
-            pick(n / 5).uscc[..10].to_lowercase(),
-            "区块链".into(),
-            "xyz123".into(),
-            "慈善總會".into(),
+        let kinds: Vec<(&str, String)> = vec![
+            ("full name", pick(n / 2).name.clone()),
+            ("full name", pick(n / 7).name.clone()),
+            ("partial name (2)", "嘉心".into()),
+            ("partial name (3)", "夕阳红".into()),
+            ("partial name (4)", "长青艺术".into()),
+            ("common word", "养老".into()),
+            ("common word", "阳光".into()),
+            ("common word", "协会".into()),
+            ("common word", "服务".into()),
+            ("common word", "幼儿园".into()),
+            ("common phrase", "社会工作服务中心".into()),
+            ("region + type", "常德 协会".into()),
+            ("region + type", "北京市 协会".into()),
+            ("region + type", "鸡西市 幼儿园".into()),
+            ("region + word", "常德 慈善".into()),
+            ("two words", "老年 协会".into()),
+            ("two words", "体育 俱乐部".into()),
+            ("two common words, rare together", "协会 中心".into()),
+            ("credit-code prefix (8)", pick(n / 3).uscc[..8].to_string()),
+            ("credit code", pick(n / 3).uscc.clone()),
+            (
+                "credit-code prefix (12), lower case",
+                orgs[n / 5..]
+                    .iter()
+                    .map(|o| o.uscc[..12].to_lowercase())
+                    .find(|p| p.bytes().any(|b| b.is_ascii_lowercase()))
+                    .unwrap_or_default(),
+            ),
+            ("no match", "区块链".into()),
+            ("no match", "xyz123".into()),
+            ("traditional characters", "慈善總會".into()),
         ];
-        qs.dedup();
+        let qs: Vec<String> = kinds.iter().map(|k| k.1.clone()).collect();
         let Some(results) = node(&site, &qs, "zh-Hans", "first") else {
             return;
         };
-        say("| query | shown | total | bytes | requests | ms (Node) |");
-        say("| --- | ---: | ---: | ---: | ---: | ---: |");
+        say("| query | kind | shown | total | bytes | requests |");
+        say("| --- | --- | ---: | ---: | ---: | ---: |");
         let mut worst = 0;
-        for r in &results {
+        for (r, (kind, _)) in results.iter().zip(&kinds) {
             let want = brute(&orgs, &r.q);
             let f = &r.first;
             say(&format!(
-                "| `{}` | {} | {}{} | {} | {} | {:.0} |",
+                "| `{}` | {kind} | {} | {}{} | {} | {} |",
                 r.q,
                 f.n,
                 if f.exact { "" } else { "≥ " },
                 f.total,
                 f.bytes,
                 f.requests,
-                f.ms
             ));
             let got: Vec<&str> = r.all.iter().map(|o| o.0.as_str()).collect();
             let first: Vec<&str> = want

@@ -108,6 +108,8 @@ const FEW = 256;
 // Server limits (schema::search::MAX_QUERY_CHARS, MAX_TERMS).
 const MAX_QUERY_CHARS = 100;
 const MAX_TERMS = 8;
+// The index format this reads (catalog::search::FORMAT).
+const FORMAT = 1;
 // Pages of organizations (catalog::BUCKETS): the default link of a record without one.
 const BUCKETS = 8192;
 
@@ -273,29 +275,38 @@ function union(a, b) {
   return out;
 }
 
-// A dictionary file: per partition the shared posting file's size and the ids before this
-// shard's lists in it; then every token of the shard.
+// A dictionary file: the medium file's size and the ids before this shard's lists in it, the
+// same for the shared heavy file of each partition, then every token of the shard.
 function parseDict(bytes, meta, shard) {
   const r = new Reader(bytes);
   const P = meta.partitions;
+  const medium = { size: r.v(), skip: r.v() };
   const files = [];
   for (let p = 0; p < P; p++) files.push({ size: r.v(), skip: r.v() });
-  const dict = { shard, files, tokens: new Map() };
+  const dict = { shard, medium, files, tokens: new Map() };
+  let mediumAt = medium.skip;
   const offset = new Array(P).fill(0);
   const solo = new Array(P).fill(0);
   const n = r.v();
   for (let k = 0; k < n; k++) {
     const tok = r.str(r.v());
     const df = r.v();
-    const e = { tok, df, dict, ids: null, parts: null };
+    // ids: inline; at: ids before its list in the medium file; parts: partition → df (and file).
+    const e = { tok, df, dict, ids: null, at: -1, parts: null, all: null };
     if (df <= meta.inlineMax) e.ids = r.gaps(df, 0);
     else {
+      const heavy = df >= meta.heavyMin;
+      if (!heavy) {
+        e.at = mediumAt;
+        mediumAt += df;
+      }
       e.parts = new Map();
       let p = 0;
       for (let m = r.v(); m > 0; m--) {
         p += r.v();
         const c = r.v();
-        if (c >= meta.soloMin) e.parts.set(p, { df: c, solo: solo[p]++, size: r.v() });
+        if (!heavy) e.parts.set(p, { df: c });
+        else if (c >= meta.soloMin) e.parts.set(p, { df: c, solo: solo[p]++, size: r.v() });
         else {
           e.parts.set(p, { df: c, solo: -1, offset: offset[p] });
           offset[p] += c;
@@ -435,16 +446,22 @@ class RegistryQuery {
     return null;
   }
 
+  // The file holding the ids of entry e in partition p, and its size.
+  fileOf(e, p) {
+    const meta = this.meta;
+    if (e.at >= 0) {
+      return [`search/registry/m/${e.dict.shard & (meta.mediumShards - 1)}.bin`, e.dict.medium.size];
+    }
+    const x = e.parts.get(p);
+    if (x.solo >= 0) return [`search/registry/p/${p}/t${e.dict.shard}-${x.solo}.bin`, x.size];
+    return [`search/registry/p/${p}/${e.dict.shard & (meta.heavyShards - 1)}.bin`, e.dict.files[p].size];
+  }
+
   // What fetching the ids of entry e in partition p would cost (0 when in hand).
   fetchCost(e, p) {
-    if (e.ids !== null) return 0;
-    const x = e.parts.get(p);
-    if (x === undefined) return 0;
-    const path = x.solo >= 0
-      ? `search/registry/p/${p}/t${e.dict.shard}-${x.solo}.bin`
-      : `search/registry/p/${p}/${e.dict.shard & (this.meta.postingShards - 1)}.bin`;
-    if (this.files.has(path)) return 0;
-    return x.solo >= 0 ? x.size : e.dict.files[p].size;
+    if (e.ids !== null || e.all !== null || !e.parts.has(p)) return 0;
+    const [path, size] = this.fileOf(e, p);
+    return this.files.has(path) ? 0 : size;
   }
 
   // What fetching the records of candidates would cost, up to `cap`.
@@ -465,18 +482,21 @@ class RegistryQuery {
 
   async idsIn(meter, e, p) {
     const meta = this.meta;
-    if (e.ids !== null) return e.ids.filter((id) => partOf(id, meta) === p);
+    const inP = (id) => partOf(id, meta) === p;
+    if (e.ids !== null) return e.ids.filter(inP);
+    if (e.all !== null) return e.all.filter(inP);
     const x = e.parts.get(p);
     if (x === undefined) return [];
-    const base = p * 2 ** meta.partitionBits;
-    if (x.solo >= 0) {
-      const b = await this.files.get(meter, `search/registry/p/${p}/t${e.dict.shard}-${x.solo}.bin`, asBytes);
-      return new Reader(b).gaps(x.df, base);
+    const [path] = this.fileOf(e, p);
+    const r = new Reader(await this.files.get(meter, path, asBytes));
+    if (e.at >= 0) {
+      // A medium token: its whole list, kept for the other partitions.
+      r.skip(e.at);
+      e.all = r.gaps(e.df, 0);
+      return e.all.filter(inP);
     }
-    const s = e.dict.shard & (meta.postingShards - 1);
-    const b = await this.files.get(meter, `search/registry/p/${p}/${s}.bin`, asBytes);
-    const r = new Reader(b);
-    r.skip(e.dict.files[p].skip + x.offset);
+    const base = p * 2 ** meta.partitionBits;
+    if (x.solo < 0) r.skip(e.dict.files[p].skip + x.offset);
     return r.gaps(x.df, base);
   }
 
@@ -604,6 +624,7 @@ export function createSearch({ root = "", lang = "zh-Hans", fetch: fetchImpl } =
 
   async function registry(meter, q) {
     const meta = await files.get(meter, "search/registry/meta.json", asJson);
+    if (meta.format !== FORMAT) throw new Error(`search/registry: index format ${meta.format}, not ${FORMAT}`);
     const rq = new RegistryQuery(files, meta, q);
     await rq.init(meter);
     return rq;

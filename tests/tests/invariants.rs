@@ -51,6 +51,46 @@ fn schema_does_not_depend_on_the_faces() {
     }
 }
 
+/// The faces (the API and the static catalog) read through `schema`'s query layer: none builds
+/// SQL or sends a statement of its own.
+#[test]
+fn faces_build_no_sql() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("read_dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for face in ["api/src", "catalog/src"] {
+        walk(&tests::repo_root().join(face), &mut files);
+    }
+    assert!(files.len() > 10, "found the faces' sources");
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("read");
+        for needle in [
+            "sea_query",
+            "Statement::",
+            "execute_unprepared",
+            "query_all(",
+            "query_one(",
+            "SELECT ",
+            "INSERT ",
+            "UPDATE ",
+        ] {
+            assert!(
+                !text.contains(needle),
+                "{} contains `{needle}`: faces read through schema::query and schema::records",
+                f.display()
+            );
+        }
+    }
+}
+
 /// `migrations` never imports `schema` (migrations are append-only history; the domain moves on).
 #[test]
 fn migrations_do_not_import_schema() {
