@@ -4,6 +4,7 @@
 //! the API (XLSX: dated by the release, not by the build).
 
 use std::collections::BTreeMap;
+
 use std::io::{BufWriter, Read, Write};
 
 use schema::query::{DatasetDetail, ReleaseCache};
@@ -37,88 +38,149 @@ pub struct Download {
 /// The downloads of each dataset, by slug.
 pub type Files = BTreeMap<String, Vec<Download>>;
 
-/// Write every download and each dataset's documents.
+/// One table to write in every format.
+struct Job {
+    slug: String,
+    resource: &'static Resource,
+    release: i64,
+    info: std::sync::Arc<schema::query::ReleaseInfo>,
+    created: String,
+    rows: i64,
+}
+
+/// Write every download and each dataset's documents. Tables are written on every core at
+/// once, the largest first; each file's size and SHA-256 are taken as it is written.
 pub async fn write_all(
     db: &DatabaseConnection,
     site: &Site,
     datasets: &[DatasetDetail],
 ) -> Result<Files, BuildError> {
     let cache = ReleaseCache::default();
-    let mut files = Files::new();
+    let mut jobs = Vec::new();
     for d in datasets {
         let Some(release) = &d.release else { continue };
         let info = cache
             .get(db, release.id)
             .await?
             .ok_or_else(|| BuildError::Invalid(format!("release {} vanished", release.id)))?;
-        let created = release.published_at.clone().unwrap_or_default();
+        for r in standards::resources(d) {
+            jobs.push(Job {
+                slug: d.slug.clone(),
+                resource: r,
+                release: release.id,
+                info: info.clone(),
+                created: release.published_at.clone().unwrap_or_default(),
+                rows: release
+                    .row_counts
+                    .get(r.qualified())
+                    .and_then(serde_json::Value::as_i64)
+                    .unwrap_or(0),
+            });
+        }
+    }
+    // Largest first, so the last table to finish is a small one.
+    jobs.sort_by(|a, b| {
+        b.rows
+            .cmp(&a.rows)
+            .then(a.resource.path.cmp(b.resource.path))
+    });
+    let lanes = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4);
+    let mut written: BTreeMap<String, Download> = BTreeMap::new();
+    let mut set = tokio::task::JoinSet::new();
+    let mut queue = jobs.into_iter();
+    loop {
+        while set.len() < lanes {
+            let Some(job) = queue.next() else { break };
+            let db = db.clone();
+            let dir = site.dir().to_path_buf();
+            set.spawn(async move { write_resource(&db, &dir, job).await });
+        }
+        let Some(done) = set.join_next().await else {
+            break;
+        };
+        let done =
+            done.map_err(|e| BuildError::Invalid(format!("a download task failed: {e}")))??;
+        for d in done {
+            written.insert(d.path.clone(), d);
+        }
+    }
+    let mut files = Files::new();
+    for d in datasets {
+        if d.release.is_none() {
+            continue;
+        }
         let mut list = Vec::new();
         for r in standards::resources(d) {
-            let paths: Vec<(Format, String, String)> = Format::ALL
-                .iter()
-                .map(|&f| {
-                    let file = Links::download_file(r, f);
-                    (f, format!("datasets/{}/{file}", d.slug), file)
-                })
-                .collect();
-            write_resource(db, site, r, release.id, &info.sources, &created, &paths).await?;
-            for (f, path, file) in paths {
-                let (bytes, sha256) = digest(&site.dir().join(&path))?;
-                list.push(Download {
-                    resource: r.path,
-                    title_zh: r.title_zh,
-                    title_en: r.title_en,
-                    format: f.label(),
-                    path,
-                    file,
-                    bytes,
-                    size: human_size(bytes),
-                    sha256,
-                });
+            for &f in STATIC_FORMATS {
+                let path = format!("datasets/{}/{}", d.slug, Links::download_file(r, f));
+                if let Some(x) = written.remove(&path) {
+                    list.push(x);
+                }
             }
         }
         // The data package and schema.org documents, beside the files they describe.
         let links = documents_links(site, &format!("datasets/{}/x", d.slug));
         let dp = standards::datapackage::datapackage(d, &links);
-        site.write(
-            &format!("datasets/{}/datapackage.json", d.slug),
-            serde_json::to_string_pretty(&dp)?.as_bytes(),
-        )?;
         let so = standards::schema_org::dataset(d, &links);
-        site.write(
-            &format!("datasets/{}/dataset.jsonld", d.slug),
-            script_json(&so)?.as_bytes(),
-        )?;
-        for name in ["datapackage.json", "dataset.jsonld"] {
+        for (name, body, zh, en, format) in [
+            (
+                "datapackage.json",
+                serde_json::to_string_pretty(&dp)?,
+                "数据包描述",
+                "Data package",
+                "JSON",
+            ),
+            (
+                "dataset.jsonld",
+                script_json(&so)?,
+                "schema.org 描述",
+                "schema.org description",
+                "JSON-LD",
+            ),
+        ] {
             let path = format!("datasets/{}/{name}", d.slug);
-            let (bytes, sha256) = digest(&site.dir().join(&path))?;
+            site.write(&path, body.as_bytes())?;
+            let bytes = body.len() as u64;
             list.push(Download {
                 resource: "",
-                title_zh: if name == "datapackage.json" {
-                    "数据包描述"
-                } else {
-                    "schema.org 描述"
-                },
-                title_en: if name == "datapackage.json" {
-                    "Data package"
-                } else {
-                    "schema.org description"
-                },
-                format: if name == "datapackage.json" {
-                    "JSON"
-                } else {
-                    "JSON-LD"
-                },
+                title_zh: zh,
+                title_en: en,
+                format,
                 file: name.to_string(),
                 path,
                 bytes,
                 size: human_size(bytes),
-                sha256,
+                sha256: hex::encode(Sha256::digest(body.as_bytes())),
             });
         }
         files.insert(d.slug.clone(), list);
     }
     Ok(files)
+}
+
+/// The formats the static catalog offers (as its `Links` say).
+const STATIC_FORMATS: &[Format] = &[Format::Csv, Format::Xlsx, Format::Json];
+
+/// A writer that hashes and counts what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hash: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// The links the standards documents of the file at `file` (a path in the site) carry: absolute
@@ -137,43 +199,53 @@ pub fn documents_links(site: &Site, file: &str) -> Links {
     }
 }
 
-/// Write a resource in every format from one walk over its rows: each row goes to every encoder.
+/// Write a table in every format from one walk over its rows: each row goes to every encoder.
 async fn write_resource(
     db: &DatabaseConnection,
-    site: &Site,
-    r: &Resource,
-    release: i64,
-    sources: &schema::query::SourcesById,
-    created: &str,
-    paths: &[(Format, String, String)],
-) -> Result<(), BuildError> {
+    dir: &std::path::Path,
+    job: Job,
+) -> Result<Vec<Download>, BuildError> {
+    let r = job.resource;
+    let sources = &job.info.sources;
     let columns = r.stored_columns();
     let sort = Sort::by_id();
     let scan = Scan {
         resource: r,
         columns: &columns,
-        release: ReleaseRef::Id(release),
+        release: ReleaseRef::Id(job.release),
         filters: &[],
         sort: &sort,
     };
-    let mut text: Vec<(TextEncoder, BufWriter<std::fs::File>, std::path::PathBuf)> = Vec::new();
-    let mut xlsx: Option<(XlsxEncoder, std::fs::File)> = None;
-    let tmp = tempfile::tempdir_in(site.dir()).map_err(io_at(site.dir()))?;
-    for (f, path, _) in paths {
-        let full = site.dir().join(path);
+    type Out = BufWriter<Hashing<std::fs::File>>;
+    let mut text: Vec<(TextEncoder, Out, Format, String)> = Vec::new();
+    let mut xlsx: Option<(XlsxEncoder, std::fs::File, String)> = None;
+    let tmp = tempfile::tempdir_in(dir).map_err(io_at(dir))?;
+    for &f in STATIC_FORMATS {
+        let path = format!("datasets/{}/{}", job.slug, Links::download_file(r, f));
+        let full = dir.join(&path);
         if let Some(p) = full.parent() {
             std::fs::create_dir_all(p).map_err(io_at(p))?;
         }
         let file = std::fs::File::create(&full).map_err(io_at(&full))?;
-        match TextEncoder::new(r, *f, true) {
-            Some(enc) => text.push((enc, BufWriter::with_capacity(1 << 20, file), full)),
+        match TextEncoder::new(r, f, true) {
+            Some(enc) => {
+                let out = BufWriter::with_capacity(
+                    1 << 20,
+                    Hashing {
+                        inner: file,
+                        hash: Sha256::new(),
+                        bytes: 0,
+                    },
+                );
+                text.push((enc, out, f, path));
+            }
             None => {
                 let mut enc =
                     XlsxEncoder::new(&r.flat_columns(), money_mask(r, &columns), tmp.path())?;
-                if !created.is_empty() {
-                    enc.set_created(created)?;
+                if !job.created.is_empty() {
+                    enc.set_created(&job.created)?;
                 }
-                xlsx = Some((enc, file));
+                xlsx = Some((enc, file, path));
             }
         }
     }
@@ -181,30 +253,47 @@ async fn write_resource(
     loop {
         let n = walk
             .next_batch(db, |row| {
-                for (enc, _, _) in &mut text {
+                for (enc, _, _, _) in &mut text {
                     enc.row(row, sources);
                 }
-                if let Some((enc, _)) = &mut xlsx {
+                if let Some((enc, _, _)) = &mut xlsx {
                     enc.row(row, sources).map_err(XlsxOrQuery::Xlsx)?;
                 }
                 Ok::<_, XlsxOrQuery>(())
             })
             .await?;
-        for (enc, out, full) in &mut text {
-            out.write_all(&enc.take()).map_err(io_at(full))?;
+        for (enc, out, _, path) in &mut text {
+            out.write_all(&enc.take())
+                .map_err(io_at(&dir.join(&*path)))?;
         }
         if n == 0 {
             break;
         }
     }
-    for (enc, mut out, full) in text {
+    let mut done = Vec::new();
+    let entry = |f: Format, path: String, bytes: u64, sha256: String| Download {
+        resource: r.path,
+        title_zh: r.title_zh,
+        title_en: r.title_en,
+        format: f.label(),
+        file: Links::download_file(r, f),
+        path,
+        bytes,
+        size: human_size(bytes),
+        sha256,
+    };
+    for (enc, mut out, f, path) in text {
+        let full = dir.join(&path);
         out.write_all(&enc.finish()).map_err(io_at(&full))?;
-        out.flush().map_err(io_at(&full))?;
+        let h = out.into_inner().map_err(|e| io_at(&full)(e.into_error()))?;
+        done.push(entry(f, path, h.bytes, hex::encode(h.hash.finalize())));
     }
-    if let Some((enc, file)) = xlsx {
+    if let Some((enc, file, path)) = xlsx {
         enc.finish(BufWriter::new(file))?;
+        let (bytes, sha256) = digest(&dir.join(&path))?;
+        done.push(entry(Format::Xlsx, path, bytes, sha256));
     }
-    Ok(())
+    Ok(done)
 }
 
 /// An error of the XLSX walk: the encoder's or the query's.

@@ -6,7 +6,6 @@
 use std::fmt::Write;
 
 use schema::query::DatasetDetail;
-use schema::records::export::Format;
 use schema::standards::{self, Links};
 use serde_json::{Value, json};
 
@@ -180,7 +179,7 @@ fn data_json(datasets: &[DatasetDetail], links: &Links) -> Value {
             let licence = standards::licence(&d.licence);
             let mut distribution = Vec::new();
             for r in standards::resources(d) {
-                for f in Format::ALL {
+                for &f in links.formats() {
                     distribution.push(json!({
                         "@type": "dcat:Distribution",
                         "title": format!("{} ({})", r.title_en, f.label()),

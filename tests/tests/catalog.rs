@@ -245,7 +245,8 @@ async fn real_data_site(t: TestDb) {
         ("relief", "relief-stats.csv"),
         ("relief", "relief-stats.json"),
         ("budgets", "budget-lines.csv"),
-        ("funds", "fund-lines.ndjson"),
+        ("funds", "fund-lines.json"),
+        ("funds", "funds.csv"),
     ] {
         let ours = &site[&format!("datasets/{slug}/{file}")];
         let api = reqwest::get(format!("{base}/api/v1/datasets/{slug}/{file}"))

@@ -293,7 +293,7 @@ fn distributions(d: &DatasetDetail, links: &Links) -> Vec<Value> {
     let modified = super::modified(d);
     let mut out = Vec::new();
     for r in super::resources(d) {
-        for f in Format::ALL {
+        for &f in links.formats() {
             let url = links.download(slug, r, f);
             let (fzh, fen) = f.describe();
             let mut dist = json!({

@@ -53,6 +53,15 @@ impl Links {
         }
     }
 
+    /// The download formats this catalog offers: every one on the API; CSV, XLSX and JSON in the
+    /// static catalog (NDJSON is the API's streaming form).
+    pub fn formats(&self) -> &'static [Format] {
+        match self.layout {
+            Layout::Api => &Format::ALL,
+            Layout::Static => &[Format::Csv, Format::Xlsx, Format::Json],
+        }
+    }
+
     /// Whether the catalog has the REST API beside it (the static catalog has none).
     pub fn has_api(&self) -> bool {
         self.layout == Layout::Api

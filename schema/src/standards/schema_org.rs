@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Format, Links};
+use super::Links;
 use crate::query::DatasetDetail;
 
 pub fn dataset(d: &DatasetDetail, links: &Links) -> Value {
@@ -19,7 +19,7 @@ pub fn dataset(d: &DatasetDetail, links: &Links) -> Value {
     let licence = super::licence(&d.licence);
     let mut distribution = Vec::new();
     for r in super::resources(d) {
-        for f in Format::ALL {
+        for &f in links.formats() {
             distribution.push(json!({
                 "@type": "DataDownload",
                 "name": format!("{}（{}）", r.title_zh, f.label()),
