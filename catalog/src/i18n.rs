@@ -147,8 +147,8 @@ pub const UI: &[(&str, &str, &str)] = &[
     ("search_registry", "社会组织", "Organizations"),
     ("search_searching", "正在搜索…", "Searching…"),
     ("search_none", "没有找到结果。", "No results."),
-    ("search_count", "共 {n} 条", "{n} results"),
-    ("search_at_least", "至少 {n} 条", "at least {n} results"),
+    ("search_count", "共 {n} 条", "Results: {n}"),
+    ("search_at_least", "至少 {n} 条", "Results: at least {n}"),
     ("search_more", "显示更多", "Show more"),
     (
         "search_error",

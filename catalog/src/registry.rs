@@ -123,7 +123,19 @@ struct OrgPage<'a> {
 }
 
 /// Write every organization's page and the registry search index; the number of organizations.
+/// With no organizations published, the index is written empty (search still finds datasets).
 pub async fn write(db: &DatabaseConnection, site: &Site) -> Result<u64, BuildError> {
+    let n = write_pages(db, site).await?;
+    if n == 0 {
+        let dir = site.dir().join("search/registry");
+        RegistryIndex::new()
+            .write(&dir)
+            .map_err(crate::io_at(&dir))?;
+    }
+    Ok(n)
+}
+
+async fn write_pages(db: &DatabaseConnection, site: &Site) -> Result<u64, BuildError> {
     let Some(orgs_r) = schema::records::resource("organizations") else {
         return Ok(0);
     };
