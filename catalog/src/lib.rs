@@ -130,15 +130,15 @@ pub async fn build(db: &DatabaseConnection, opts: &Options) -> Result<Report, Bu
     let datasets = pages::published(db).await?;
     step("read the catalog", t);
 
-    // 2. Downloads (CSV with BOM, XLSX, JSON, NDJSON) and each dataset's documents.
+    // 2. Downloads (CSV with BOM, XLSX, JSON) and each dataset's documents, and
+    // 3. the registry's organization pages and its search index, side by side.
     let t = Instant::now();
-    let files = downloads::write_all(db, &site, &datasets).await?;
-    step("downloads", t);
-
-    // 3. The registry's organization pages and its search index.
-    let t = Instant::now();
-    let organizations = registry::write(db, &site).await?;
-    step("organization pages and registry index", t);
+    let (files, organizations) = tokio::join!(
+        downloads::write_all(db, &site, &datasets),
+        registry::write(db, &site)
+    );
+    let (files, organizations) = (files?, organizations?);
+    step("downloads, organization pages and registry index", t);
 
     // 4. Pages in every language: home, dataset list and filters, dataset pages, search, 404.
     let t = Instant::now();
