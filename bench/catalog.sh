@@ -6,7 +6,8 @@
 # 1. Generates the national synthetic data once (bench/out/national-SEED) and imports every
 #    dataset into one SQLite file (bench/out/catalog-national.db), unless already there.
 # 2. Builds the catalog RUNS times (default 3) into bench/out/catalog-site and prints, per run,
-#    wall time, CPU time and peak RSS, then the medians, the file count and the total size.
+#    wall time, CPU time and peak RSS, then the medians, the file count and the total size, and
+#    whether every run wrote the same bytes (their SHA256SUMS compared).
 # The search figures (bytes and requests per query against Pagefind, time to first result in
 # Chromium) come from bench/catalog-search/ (see its README). Not a test: figures go to
 # bench/README.md by hand.
@@ -43,6 +44,15 @@ for i in $(seq 1 "$runs"); do
   sed -n '2,$p' "$log"
   walls+=("$wall"); rss+=("$peak")
   rm -f "$log" "$log.time"
+  cp "$site/SHA256SUMS" "$out/catalog-sums-$i"
+done
+# Reproducible: every run's SHA256SUMS (a hash of every file) is the same.
+for i in $(seq 2 "$runs"); do
+  if cmp -s "$out/catalog-sums-1" "$out/catalog-sums-$i"; then
+    echo "run $i: byte-identical to run 1 ($(wc -l < "$out/catalog-sums-1") files)"
+  else
+    echo "run $i: DIFFERS from run 1:"; diff "$out/catalog-sums-1" "$out/catalog-sums-$i" | head -5
+  fi
 done
 echo "median wall: $(printf '%s\n' "${walls[@]}" | median) s; median peak RSS: $(( $(printf '%s\n' "${rss[@]}" | median | cut -d. -f1) / 1024 )) MiB"
 echo "files: $(find "$site" -type f | wc -l)"
