@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 
 use schema::query::{DatasetDetail, ReleaseCache};
 use schema::records::export::{Format, TextEncoder, XlsxEncoder};
@@ -290,7 +290,8 @@ async fn write_resource(
     }
     if let Some((enc, file, path)) = xlsx {
         enc.finish(BufWriter::new(file))?;
-        let (bytes, sha256) = digest(&dir.join(&path))?;
+        let full = dir.join(&path);
+        let (bytes, sha256) = crate::verify::file_digest(&full).map_err(io_at(&full))?;
         done.push(entry(Format::Xlsx, path, bytes, sha256));
     }
     Ok(done)
@@ -315,23 +316,6 @@ impl From<XlsxOrQuery> for BuildError {
             XlsxOrQuery::Query(e) => BuildError::Query(e),
         }
     }
-}
-
-/// Size and SHA-256 (hex) of a file.
-pub fn digest(path: &std::path::Path) -> Result<(u64, String), BuildError> {
-    let mut f = std::fs::File::open(path).map_err(io_at(path))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut n = 0u64;
-    loop {
-        let k = f.read(&mut buf).map_err(io_at(path))?;
-        if k == 0 {
-            break;
-        }
-        h.update(&buf[..k]);
-        n += k as u64;
-    }
-    Ok((n, hex::encode(h.finalize())))
 }
 
 /// Bytes as people read them: `812 B`, `14.2 KB`, `3.1 MB` (KB = 1,000 bytes; integer arithmetic).

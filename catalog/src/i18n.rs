@@ -80,6 +80,11 @@ impl Lang {
     }
 }
 
+/// Whether the UI table has a string for `key`.
+pub fn has(key: &str) -> bool {
+    UI.iter().any(|(k, _, _)| *k == key)
+}
+
 fn opencc() -> Option<&'static ferrous_opencc::OpenCC> {
     static CC: OnceLock<Option<ferrous_opencc::OpenCC>> = OnceLock::new();
     CC.get_or_init(|| {

@@ -9,7 +9,7 @@ use schema::records::FieldType;
 use schema::records::aggregate::{Totals, parse_group_by, totals};
 use schema::records::filter::parse_params;
 use schema::records::list::{ListRequest, Sort};
-use schema::records::view::{Flat, flat_row, money_mask};
+use schema::records::view::{flat_row, money_mask};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
@@ -381,7 +381,7 @@ fn dataset_page<'a>(
             .unwrap_or_else(|| "—".into())
     };
     let freq_key = format!("freq_{}", d.update_frequency);
-    let freq = if schema_has_key(&freq_key) {
+    let freq = if crate::i18n::has(&freq_key) {
         lang.t(&freq_key)
     } else {
         d.update_frequency.clone()
@@ -522,10 +522,6 @@ fn publisher_name(lang: Lang, name: &str) -> String {
     }
 }
 
-fn schema_has_key(key: &str) -> bool {
-    crate::i18n::UI.iter().any(|(k, _, _)| *k == key)
-}
-
 fn validity(lang: Lang, v: &str) -> String {
     match (lang, v) {
         (Lang::En, "有效") => "In force (有效)".into(),
@@ -562,13 +558,7 @@ async fn extras_of(
             .map(|row| {
                 flat_row(&money, row, page.sources(), &mut flat);
                 keep.iter()
-                    .map(|&i| match flat.get(i) {
-                        Some(Flat::Text(s)) => (*s).to_string(),
-                        Some(Flat::Owned(s)) => s.clone(),
-                        Some(Flat::Int(v)) => v.to_string(),
-                        Some(Flat::Bool(b)) => b.to_string(),
-                        _ => String::new(),
-                    })
+                    .map(|&i| crate::registry::flat_text(flat.get(i), ("true", "false")))
                     .collect()
             })
             .collect();
@@ -579,9 +569,14 @@ async fn extras_of(
             total: page.total.unwrap_or_default(),
         });
     }
+    // The chart's totals are read once; each language only labels them.
     let mut charts = Vec::new();
-    for lang in Lang::ALL {
-        charts.push((lang.tag().to_string(), charts_of(db, lang, d).await?));
+    if let Some(spec) = chart_spec(&d.slug)
+        && let Some(t) = grouped(db, spec.resource, spec.params, spec.group_by).await?
+    {
+        for lang in Lang::ALL {
+            charts.push((lang.tag().to_string(), chart_of(lang, spec, &t)));
+        }
     }
     Ok(Extras { previews, charts })
 }
@@ -614,188 +609,215 @@ fn key_text(c: &schema::records::list::Cell) -> String {
     }
 }
 
-/// The charts of a dataset: relief series over time, budgets by subject, funds by region.
-async fn charts_of(
-    db: &DatabaseConnection,
-    lang: Lang,
-    d: &DatasetDetail,
-) -> Result<Vec<Chart>, BuildError> {
-    let mut out = Vec::new();
-    match d.slug.as_str() {
-        "relief" => {
-            // National persons covered, per programme, per period.
-            let Some(t) = grouped(
-                db,
-                "relief-stats",
-                &[("region_code", "000000"), ("indicator", "人数")],
-                "period,programme",
-            )
-            .await?
-            else {
-                return Ok(out);
-            };
-            let mut xs: Vec<String> = Vec::new();
-            let mut by_prog: BTreeMap<String, BTreeMap<String, (i128, String)>> = BTreeMap::new();
-            let mut unit = String::new();
-            for g in &t.groups {
-                let (Some(p), Some(prog)) = (g.key.first(), g.key.get(1)) else {
-                    continue;
-                };
-                let Some(s) = g.sums.first() else { continue };
-                let p = key_text(p);
-                if !xs.contains(&p) {
-                    xs.push(p.clone());
-                }
-                unit = s.unit.clone();
-                by_prog
-                    .entry(key_text(prog))
-                    .or_default()
-                    .insert(p, (s.total, charts::group_digits(s.total)));
-            }
-            xs.sort();
-            if xs.is_empty() {
-                return Ok(out);
-            }
-            let series: Vec<Series> = by_prog
-                .iter()
-                .map(|(name, vals)| Series {
-                    name: lang.zh(name),
-                    values: xs.iter().map(|x| vals.get(x).map(|v| v.0)).collect(),
-                    displays: xs
-                        .iter()
-                        .map(|x| vals.get(x).map(|v| v.1.clone()).unwrap_or_default())
-                        .collect(),
-                })
-                .collect();
-            let title = lang.t("chart_relief");
-            let desc = format!(
-                "{} ({unit}): {}",
-                lang.pick(
-                    "全国，指标“人数”，按统计期和救助项目",
-                    "National, indicator 人数 (persons), by period and programme"
-                ),
-                series
-                    .iter()
-                    .map(|s| s.name.clone())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            let svg = charts::lines("chart-relief", &title, &desc, &xs, &series);
-            let mut head = vec![lang.t("filter_year")];
-            head.extend(series.iter().map(|s| s.name.clone()));
-            let rows = xs
-                .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    let mut r = vec![x.clone()];
-                    r.extend(series.iter().map(|s| s.displays[i].clone()));
-                    r
-                })
-                .collect();
-            out.push(Chart {
-                id: "chart-relief".into(),
-                title,
-                unit,
-                svg,
-                head,
-                rows,
-                note: "relief-stats?region_code=000000&indicator=人数, group_by=period,programme"
-                    .into(),
-            });
-        }
-        "budgets" => {
-            let Some(t) = grouped(db, "budget-lines", &[], "subject_code.class").await? else {
-                return Ok(out);
-            };
-            let mut points: Vec<Point> = t
-                .groups
-                .iter()
-                .filter_map(|g| {
-                    let s = g.sums.iter().find(|s| s.unit == "fen")?;
-                    Some(Point {
-                        label: g.key.first().map(key_text).unwrap_or_default(),
-                        value: s.total,
-                        display: charts::yuan(s.total),
-                    })
-                })
-                .collect();
-            points.sort_by(|a, b| b.value.cmp(&a.value).then(a.label.cmp(&b.label)));
-            points.truncate(12);
-            if !points.is_empty() {
-                out.push(bar_chart(
-                    lang,
-                    "chart-budget",
-                    "chart_budget",
-                    lang.pick("所有已发布的预决算行按功能分类科目“类”（科目编码前 3 位）合计，单位：元", "All published lines summed by functional subject class (first 3 digits of the code), in yuan"),
-                    lang.pick("元", "yuan"),
-                    points,
-                    "budget-lines/totals?group_by=subject_code.class",
-                ));
-            }
-        }
-        "funds" => {
-            let Some(t) = grouped(db, "fund-lines", &[], "recipient_region_code.province").await?
-            else {
-                return Ok(out);
-            };
-            let mut points: Vec<Point> = t
-                .groups
-                .iter()
-                .filter_map(|g| {
-                    let s = g.sums.iter().find(|s| s.unit == "fen")?;
-                    let code = g.key.first().map(key_text).unwrap_or_default();
-                    let name = schema::region::get(&code)
-                        .map(|r| r.name.clone())
-                        .unwrap_or_else(|| code.clone());
-                    Some(Point {
-                        label: lang.zh(&name),
-                        value: s.total,
-                        display: charts::yuan(s.total),
-                    })
-                })
-                .collect();
-            points.sort_by(|a, b| b.value.cmp(&a.value).then(a.label.cmp(&b.label)));
-            points.truncate(15);
-            if !points.is_empty() {
-                out.push(bar_chart(
-                    lang,
-                    "chart-funds",
-                    "chart_funds",
-                    lang.pick("专项资金分配明细按接收地区所在省级行政区合计（含合计行），单位：元", "Allocation lines summed by the recipient's province (total lines included), in yuan"),
-                    lang.pick("元", "yuan"),
-                    points,
-                    "fund-lines/totals?group_by=recipient_region_code.province",
-                ));
-            }
-        }
-        _ => {}
-    }
-    Ok(out)
+/// The chart of a dataset: which totals it draws.
+#[derive(Debug, Clone, Copy)]
+struct ChartSpec {
+    id: &'static str,
+    title_key: &'static str,
+    resource: &'static str,
+    params: &'static [(&'static str, &'static str)],
+    group_by: &'static str,
+    /// What the chart shows, in Chinese and English.
+    desc: (&'static str, &'static str),
+    kind: ChartKind,
 }
 
-fn bar_chart(
-    lang: Lang,
-    id: &str,
-    title_key: &str,
-    desc: String,
-    unit: String,
-    points: Vec<Point>,
-    note: &str,
-) -> Chart {
-    let title = lang.t(title_key);
-    let svg = charts::bars(id, &title, &desc, &points);
-    Chart {
-        id: id.into(),
-        title,
-        head: vec![lang.pick("类别", "Category"), unit.clone()],
-        rows: points
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChartKind {
+    /// Lines: the first key is the x axis, the second names the series.
+    Series,
+    /// Bars of money (fen), the largest first, at most this many.
+    Bars(usize),
+    /// Bars of money by province code, named from the region list.
+    ProvinceBars(usize),
+}
+
+/// The charts the issue names: relief series over time, budgets by subject, funds by region.
+fn chart_spec(slug: &str) -> Option<&'static ChartSpec> {
+    const SPECS: &[(&str, ChartSpec)] = &[
+        (
+            "relief",
+            ChartSpec {
+                id: "chart-relief",
+                title_key: "chart_relief",
+                resource: "relief-stats",
+                params: &[("region_code", "000000"), ("indicator", "人数")],
+                group_by: "period,programme",
+                desc: (
+                    "全国，指标“人数”，按统计期和救助项目",
+                    "National, indicator 人数 (persons), by period and programme",
+                ),
+                kind: ChartKind::Series,
+            },
+        ),
+        (
+            "budgets",
+            ChartSpec {
+                id: "chart-budget",
+                title_key: "chart_budget",
+                resource: "budget-lines",
+                params: &[],
+                group_by: "subject_code.class",
+                desc: (
+                    "所有已发布的预决算行按功能分类科目“类”（科目编码前 3 位）合计，单位：元",
+                    "All published lines summed by functional subject class (first 3 digits of the code), in yuan",
+                ),
+                kind: ChartKind::Bars(12),
+            },
+        ),
+        (
+            "funds",
+            ChartSpec {
+                id: "chart-funds",
+                title_key: "chart_funds",
+                resource: "fund-lines",
+                params: &[],
+                group_by: "recipient_region_code.province",
+                desc: (
+                    "专项资金分配明细按接收地区所在省级行政区合计（含合计行），单位：元",
+                    "Allocation lines summed by the recipient's province (total lines included), in yuan",
+                ),
+                kind: ChartKind::ProvinceBars(15),
+            },
+        ),
+    ];
+    SPECS.iter().find(|(s, _)| *s == slug).map(|(_, c)| c)
+}
+
+impl ChartSpec {
+    /// The query behind the chart, as the REST API writes it.
+    fn note(&self) -> String {
+        let params: Vec<String> = self
+            .params
             .iter()
-            .map(|p| vec![p.label.clone(), p.display.clone()])
-            .collect(),
-        unit,
-        svg,
-        note: note.into(),
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        format!(
+            "{}/totals?{}group_by={}",
+            self.resource,
+            params.iter().map(|p| format!("{p}&")).collect::<String>(),
+            self.group_by
+        )
     }
+}
+
+/// The chart of `spec` over its totals, labelled in `lang` (empty when there is nothing to draw).
+fn chart_of(lang: Lang, spec: &ChartSpec, t: &Totals) -> Vec<Chart> {
+    let desc = lang.pick(spec.desc.0, spec.desc.1);
+    let title = lang.t(spec.title_key);
+    let chart = match spec.kind {
+        ChartKind::Series => series_chart(lang, spec, t, title, desc),
+        ChartKind::Bars(keep) | ChartKind::ProvinceBars(keep) => {
+            let province = matches!(spec.kind, ChartKind::ProvinceBars(_));
+            let mut points: Vec<Point> = t
+                .groups
+                .iter()
+                .filter_map(|g| {
+                    let s = g.sums.iter().find(|s| s.unit == "fen")?;
+                    let key = g.key.first().map(key_text).unwrap_or_default();
+                    let label = if province {
+                        let name = schema::region::get(&key)
+                            .map(|r| r.name.clone())
+                            .unwrap_or(key);
+                        lang.zh(&name)
+                    } else {
+                        key
+                    };
+                    Some(Point {
+                        label,
+                        value: s.total,
+                        display: charts::yuan(s.total),
+                    })
+                })
+                .collect();
+            points.sort_by(|a, b| b.value.cmp(&a.value).then(a.label.cmp(&b.label)));
+            points.truncate(keep);
+            (!points.is_empty()).then(|| {
+                let unit = lang.pick("元", "yuan");
+                Chart {
+                    id: spec.id.into(),
+                    svg: charts::bars(spec.id, &title, &desc, &points),
+                    title,
+                    head: vec![lang.pick("类别", "Category"), unit.clone()],
+                    rows: points
+                        .iter()
+                        .map(|p| vec![p.label.clone(), p.display.clone()])
+                        .collect(),
+                    unit,
+                    note: spec.note(),
+                }
+            })
+        }
+    };
+    chart.into_iter().collect()
+}
+
+/// Lines over the first key (sorted), one per value of the second.
+fn series_chart(
+    lang: Lang,
+    spec: &ChartSpec,
+    t: &Totals,
+    title: String,
+    desc: String,
+) -> Option<Chart> {
+    let mut xs: Vec<String> = Vec::new();
+    let mut by_name: BTreeMap<String, BTreeMap<String, i128>> = BTreeMap::new();
+    let mut unit = String::new();
+    for g in &t.groups {
+        let (Some(x), Some(name), Some(s)) = (g.key.first(), g.key.get(1), g.sums.first()) else {
+            continue;
+        };
+        let x = key_text(x);
+        if !xs.contains(&x) {
+            xs.push(x.clone());
+        }
+        unit = s.unit.clone();
+        by_name
+            .entry(key_text(name))
+            .or_default()
+            .insert(x, s.total);
+    }
+    if xs.is_empty() {
+        return None;
+    }
+    xs.sort();
+    let series: Vec<Series> = by_name
+        .iter()
+        .map(|(name, vals)| Series {
+            name: lang.zh(name),
+            values: xs.iter().map(|x| vals.get(x).copied()).collect(),
+            displays: xs
+                .iter()
+                .map(|x| {
+                    vals.get(x)
+                        .map(|v| charts::group_digits(*v))
+                        .unwrap_or_default()
+                })
+                .collect(),
+        })
+        .collect();
+    let names: Vec<String> = series.iter().map(|s| s.name.clone()).collect();
+    let desc = format!("{desc} ({unit}): {}", names.join(", "));
+    let mut head = vec![lang.t("filter_year")];
+    head.extend(names);
+    let rows = xs
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let mut r = vec![x.clone()];
+            r.extend(series.iter().map(|s| s.displays[i].clone()));
+            r
+        })
+        .collect();
+    Some(Chart {
+        id: spec.id.into(),
+        svg: charts::lines(spec.id, &title, &desc, &xs, &series),
+        title,
+        unit,
+        head,
+        rows,
+        note: spec.note(),
+    })
 }
 
 /// The dataset search index: every dataset in every language.

@@ -24,12 +24,7 @@ pub const BUCKETS: u32 = 8192;
 
 /// The bucket of a credit code: FNV-1a (32-bit) over its UTF-8 bytes, modulo [`BUCKETS`].
 pub fn org_bucket(uscc: &str) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in uscc.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h % BUCKETS
+    crate::search::fnv1a32(uscc) % BUCKETS
 }
 
 /// The permanent address of an organization, relative to the site's root.
@@ -78,14 +73,19 @@ impl Columns {
     fn cells(&self, flat: &[Flat<'_>]) -> Vec<String> {
         self.keep
             .iter()
-            .map(|&i| match flat.get(i) {
-                Some(Flat::Text(s)) => (*s).to_string(),
-                Some(Flat::Owned(s)) => s.clone(),
-                Some(Flat::Int(v)) => v.to_string(),
-                Some(Flat::Bool(b)) => if *b { "是" } else { "否" }.to_string(),
-                Some(Flat::Null) | None => String::new(),
-            })
+            .map(|&i| flat_text(flat.get(i), ("是", "否")))
             .collect()
+    }
+}
+
+/// A flat cell as text; `yes_no` names the two booleans.
+pub(crate) fn flat_text(cell: Option<&Flat<'_>>, yes_no: (&str, &str)) -> String {
+    match cell {
+        Some(Flat::Text(s)) => (*s).to_string(),
+        Some(Flat::Owned(s)) => s.clone(),
+        Some(Flat::Int(v)) => v.to_string(),
+        Some(Flat::Bool(b)) => if *b { yes_no.0 } else { yes_no.1 }.to_string(),
+        Some(Flat::Null) | None => String::new(),
     }
 }
 
@@ -202,17 +202,15 @@ async fn write_pages(db: &DatabaseConnection, site: &Site) -> Result<u64, BuildE
             card.related = vec![Vec::new(); related.len()];
         }
     }
+    // The same dataset, so the same release as the organizations.
     for (k, r) in related.iter().enumerate() {
-        let Some(rel) = schema::query::current_release(db, r.dataset).await? else {
-            continue;
-        };
         let stored = r.stored_columns();
         let money = money_mask(r, &stored);
         let Some(key_at) = stored.iter().position(|c| c.name == "uscc") else {
             continue;
         };
         let cols = &related_cols[k];
-        walk(db, r, &stored, rel.id, &sort, |row| {
+        walk(db, r, &stored, release.id, &sort, |row| {
             let Some(schema::records::list::Cell::Text(u)) = row.cells.get(key_at) else {
                 return;
             };

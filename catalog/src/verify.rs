@@ -388,6 +388,13 @@ fn hash_file(path: &Path, buf: &mut [u8]) -> io::Result<FileHash> {
     Ok((digest, len))
 }
 
+/// Size and SHA-256 (hex) of one file, as `SHA256SUMS` lists it.
+pub fn file_digest(path: &Path) -> io::Result<(u64, String)> {
+    let mut buf = vec![0u8; 256 * 1024];
+    let (digest, len) = hash_file(path, &mut buf)?;
+    Ok((len, hex::encode(digest)))
+}
+
 /// Hashes `paths` on a few threads; result `i` belongs to `paths[i]`, so the outcome does not
 /// depend on scheduling. When `stop_on_error` is set, the first failure makes the workers stop
 /// picking up new files, and the results of files never hashed are `None`.
