@@ -13,6 +13,7 @@
 # bench/README.md by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 seed=${1:-42}
 runs=${2:-3}
 out=bench/out
@@ -22,10 +23,7 @@ site=$out/catalog-site
 bin=target/release/gongkai
 
 cargo build --release --workspace --quiet
-if [ ! -f "$data/MANIFEST.json" ]; then
-  rm -rf "$data"
-  "$bin" generate --scale national --seed "$seed" "$data" >/dev/null
-fi
+national_data "$seed" "$data"
 url="sqlite://$db?mode=rwc"
 if [ ! -f "$db.done" ]; then
   rm -f "$db" "$db-wal" "$db-shm"
@@ -34,7 +32,6 @@ if [ ! -f "$db.done" ]; then
 fi
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(rustc --version)"
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 walls=(); rss=()
 for i in $(seq 1 "$runs"); do
   log=$(mktemp)

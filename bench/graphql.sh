@@ -21,6 +21,7 @@
 # sqlite3, curl, jq, bc (Debian: apt-get install -y wrk sqlite3 curl jq bc postgresql-client).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 seed=${1:-42}
 runs=${2:-3}
 secs=${3:-20}
@@ -49,7 +50,6 @@ done
 
 cargo build --release --bin gongkai --quiet
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ms() { echo "scale=2; $1 / 1000" | bc; }
 q() { psql -X -q -v ON_ERROR_STOP=1 -At "$pg" "$@"; }
 tsec() { local t0; t0=$(date +%s.%N); "$@"; printf '  (%.1f s)\n' "$(echo "$(date +%s.%N) - $t0" | bc)" >&2; }

@@ -12,6 +12,7 @@
 # medians. Not a test: figures go to bench/README.md by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 seed=${1:-42}
 runs=${2:-3}
 out=bench/out
@@ -19,12 +20,8 @@ data=$out/national-$seed
 bin=target/release/gongkai
 
 cargo build --release --workspace --quiet
-if [ ! -f "$data/MANIFEST.json" ]; then
-  rm -rf "$data"
-  /usr/bin/env time -f '%e s, %M KiB peak' "$bin" generate --scale national --seed "$seed" "$data" >/dev/null
-fi
+national_data "$seed" "$data" /usr/bin/env time -f '%e s, %M KiB peak'
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 bench() {
   local label=$1; shift

@@ -16,6 +16,7 @@
 # Needs wrk, sqlite3, curl, jq (Debian: apt-get install -y wrk sqlite3 curl jq) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 seed=${1:-42}
 runs=${2:-3}
 secs=${3:-20}
@@ -38,17 +39,13 @@ done
 
 cargo build --release --workspace --quiet
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 now() { date +%s.%N; }
 kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 mib() { echo "scale=1; $1 / 1024" | bc; }
 
 # --- 1. the database ---------------------------------------------------------------------------
 if [ ! -f "$db.ok" ]; then
-  if [ ! -f "$data/MANIFEST.json" ]; then
-    rm -rf "$data"
-    "$bin" generate --scale national --seed "$seed" "$data" >/dev/null
-  fi
+  national_data "$seed" "$data"
   rm -f "$db" "$db-wal" "$db-shm"
   "$bin" --database-url "sqlite://$db?mode=rwc" import registry "$data"/registry/*.csv | tail -n 3
   # Fold the WAL into the file: Datasette opens it immutable and reads the main file only.

@@ -14,6 +14,7 @@
 # Not a test: figures go to bench/README.md by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 seed=${1:-42}
 repeat=${2:-7}
 out=bench/out
@@ -22,10 +23,7 @@ db=$out/search.db
 bin=target/release/gongkai
 
 cargo build --release --workspace --quiet
-if [ ! -f "$data/MANIFEST.json" ]; then
-  rm -rf "$data"
-  "$bin" generate --scale national --seed "$seed" "$data" >/dev/null
-fi
+national_data "$seed" "$data"
 url="sqlite://$db?mode=rwc"
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(rustc --version)"
