@@ -7,6 +7,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::site::escape as esc;
+
 /// One figure of a chart: its label and its exact value in the chart's unit.
 #[derive(Debug, Clone, Serialize)]
 pub struct Point {
@@ -41,13 +43,6 @@ pub struct Chart {
 const PALETTE: [&str; 6] = [
     "#1f5fa8", "#b3261e", "#2e7d32", "#6a3fa0", "#8a5a00", "#00695c",
 ];
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// `v * len / max`, rounded down, for v in 0..=max (0 when max is 0).
 fn scale(v: i128, max: i128, len: i128) -> i128 {

@@ -13,6 +13,7 @@ use crate::BuildError;
 use crate::downloads::documents_links;
 use crate::i18n::Lang;
 use crate::site::Site;
+use crate::site::escape as esc;
 
 /// Write every catalog document.
 pub fn write_all(site: &Site, datasets: &[DatasetDetail]) -> Result<(), BuildError> {
@@ -34,13 +35,6 @@ pub fn write_all(site: &Site, datasets: &[DatasetDetail]) -> Result<(), BuildErr
     }
     site.write("robots.txt", robots.as_bytes())?;
     Ok(())
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// An address in the site: absolute under the base URL, else the path itself.
