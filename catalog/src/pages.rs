@@ -136,7 +136,6 @@ pub async fn write_all(
         extras.insert(d.slug.clone(), extras_of(db, site, d).await?);
     }
     for lang in Lang::ALL {
-        let cards: Vec<Card> = datasets.iter().map(|d| card(lang, d)).collect();
         // Filters: theme, publisher, year, region, each value a page of its own.
         let mut filters: Vec<(String, String, String, Vec<String>)> = Vec::new(); // (facet title, label, file, slugs)
         let theme_vals: Vec<String> = facets.theme.iter().map(|f| f.value.clone()).collect();
@@ -226,7 +225,7 @@ pub async fn write_all(
             list_path,
             &lang.t("datasets_title"),
             &ListPage {
-                cards: relink(&cards, &list_root, lang),
+                cards: datasets.iter().map(|d| card(lang, d, &list_root)).collect(),
                 facets: facet_links(list_path, None),
                 active: None,
                 all_href: format!("{list_root}{}{list_path}", lang.prefix()),
@@ -237,14 +236,13 @@ pub async fn write_all(
                 .iter()
                 .filter(|d| slugs.contains(&d.slug))
                 .collect();
-            let page_cards: Vec<Card> = keep.iter().map(|d| card(lang, d)).collect();
             site.page(
                 "list.html",
                 lang,
                 file,
                 &format!("{} · {title}: {label}", lang.t("datasets_title")),
                 &ListPage {
-                    cards: relink(&page_cards, &list_root, lang),
+                    cards: keep.iter().map(|d| card(lang, d, &list_root)).collect(),
                     facets: facet_links(file, Some(file)),
                     active: Some(format!("{title}: {label}")),
                     all_href: format!("{list_root}{}{list_path}", lang.prefix()),
@@ -272,16 +270,12 @@ pub async fn write_all(
             &lang.t("site_name"),
             &HomePage {
                 themes,
-                latest: relink(
-                    &latest
-                        .iter()
-                        .take(5)
-                        .map(|d| card(lang, d))
-                        .collect::<Vec<_>>(),
-                    &home_root,
-                    lang,
-                ),
-                cards: relink(&cards, &home_root, lang),
+                latest: latest
+                    .iter()
+                    .take(5)
+                    .map(|d| card(lang, d, &home_root))
+                    .collect(),
+                cards: datasets.iter().map(|d| card(lang, d, &home_root)).collect(),
             },
         )?;
 
@@ -326,29 +320,11 @@ pub async fn write_all(
     Ok(())
 }
 
-/// Cards with links from a page whose root is `root`.
-fn relink(cards: &[Card], root: &str, lang: Lang) -> Vec<Card> {
-    cards
-        .iter()
-        .map(|c| Card {
-            href: format!("{root}{}datasets/{}/index.html", lang.prefix(), c.slug),
-            slug: c.slug.clone(),
-            title: c.title.clone(),
-            description: c.description.clone(),
-            theme: c.theme.clone(),
-            publisher: c.publisher.clone(),
-            rows: c.rows,
-            published_at: c.published_at.clone(),
-            version: c.version,
-            synthetic: c.synthetic,
-        })
-        .collect()
-}
-
-fn card(lang: Lang, d: &DatasetDetail) -> Card {
+/// A dataset as a list shows it, linked from a page whose root is `root`.
+fn card(lang: Lang, d: &DatasetDetail, root: &str) -> Card {
     Card {
         slug: d.slug.clone(),
-        href: String::new(),
+        href: format!("{root}{}datasets/{}/index.html", lang.prefix(), d.slug),
         title: lang.pick(&d.title_zh, &d.title_en),
         description: lang.pick(&d.description_zh, &d.description_en),
         theme: lang.t(&format!("theme_{}", d.theme)),
