@@ -1,5 +1,7 @@
 //! `gongkai`: one binary, thin subcommands over the workspace crates.
 
+mod admin;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -53,7 +55,8 @@ enum Command {
         #[arg(long, env = "GONGKAI_PUBLIC_URL")]
         public_url: Option<String>,
     },
-    /// Import files into a dataset as one new release (all or nothing).
+    /// Import files into a dataset as one new draft release (all or nothing); it is public once
+    /// it has been submitted, reviewed and published (`gongkai release`).
     ///
     /// DATASET is a dataset slug (budgets, funds, relief, registry, annual_reports), or
     /// `DATASET.TABLE` to name the table (e.g. registry.penalties); otherwise each file's table is
@@ -80,6 +83,48 @@ enum Command {
         /// Write the full report (summary or every error) as JSON to this file.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Upload as the holder of this token (editor or admin); without one the upload is
+        /// recorded as the local operator's (`cli`).
+        #[arg(long, env = "GONGKAI_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// When the figures were produced (形成日期: 2026-11-20 or RFC 3339), for timeliness;
+        /// the upload time when not given.
+        #[arg(long)]
+        produced_at: Option<String>,
+    },
+    /// API tokens: create (printed once), list, revoke.
+    Token {
+        #[command(subcommand)]
+        command: admin::TokenCommand,
+    },
+    /// The review workflow: list releases; submit, review, send back, publish, withdraw,
+    /// supersede. RELEASE is a release id, or a dataset slug for its newest release in the state
+    /// the step starts from.
+    Release {
+        /// The acting person's token.
+        #[arg(long, global = true, env = "GONGKAI_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        #[command(subcommand)]
+        command: admin::ReleaseCommand,
+    },
+    /// The audit log: verify the hash chain, list entries.
+    Audit {
+        #[command(subcommand)]
+        command: admin::AuditCommand,
+    },
+    /// The public's corrections: list and resolve (editor).
+    Corrections {
+        #[arg(long, global = true, env = "GONGKAI_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        #[command(subcommand)]
+        command: admin::CorrectionCommand,
+    },
+    /// The negative list (负面清单): data kept out of every public face.
+    NegativeList {
+        #[arg(long, global = true, env = "GONGKAI_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        #[command(subcommand)]
+        command: admin::NegativeCommand,
     },
     /// Load the real data shipped with the project into the datasets that have none yet.
     LoadReal,
@@ -278,7 +323,7 @@ fn print_summary(s: &import::ImportSummary, secs: Option<f64>) {
         })
         .unwrap_or_default();
     println!(
-        "已导入 {}：第 {} 版（release {}），{} 行，{} 个来源{speed}{}",
+        "已导入 {}：第 {} 版（release {}，草稿，待送审），{} 行，{} 个来源{speed}{}",
         s.dataset,
         s.version,
         s.release_id,
@@ -292,6 +337,11 @@ fn print_summary(s: &import::ImportSummary, secs: Option<f64>) {
     for w in &s.warnings {
         println!("  注意：{w}");
     }
+    let d = &s.diff;
+    println!(
+        "  与已发布版本相比：新增 {}，删除 {}，修改 {}，未变 {}",
+        d.added, d.removed, d.changed, d.unchanged
+    );
 }
 
 fn print_error(e: &ImportError) {
@@ -437,6 +487,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Token { command } => {
+            let db = open_database(&cli.database_url).await?;
+            admin::token(&db, command).await
+        }
+        Command::Release { token, command } => {
+            let db = open_database(&cli.database_url).await?;
+            admin::release(&db, token.as_deref(), command).await
+        }
+        Command::Audit { command } => {
+            let db = open_database(&cli.database_url).await?;
+            admin::audit(&db, command).await
+        }
+        Command::Corrections { token, command } => {
+            let db = open_database(&cli.database_url).await?;
+            admin::corrections(&db, token.as_deref(), command).await
+        }
+        Command::NegativeList { token, command } => {
+            let db = open_database(&cli.database_url).await?;
+            admin::negative_list(&db, token.as_deref(), command).await
+        }
         Command::Migrate => {
             open_database(&cli.database_url).await?;
             println!("数据库已迁移到最新版本。");
@@ -518,8 +588,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             source_document_number,
             source_grade,
             report,
+            token,
+            produced_at,
         } => {
             let db = open_database(&cli.database_url).await?;
+            let uploader = match token.as_deref() {
+                Some(t) => {
+                    let a = admin::actor(&db, Some(t)).await?;
+                    schema::workflow::authorize(&a, schema::workflow::Step::Upload)?;
+                    Some(a.name)
+                }
+                None => None,
+            };
             let default_source = source.map(|title| SourceFields {
                 title,
                 url: source_url,
@@ -563,6 +643,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let opts = ImportOptions {
                     source: default_source.clone(),
                     progress: Some(cb),
+                    actor: uploader.clone(),
+                    produced_at: produced_at.clone(),
                     ..Default::default()
                 };
                 let started = Instant::now();
@@ -614,7 +696,7 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("错误：{e:#}");
-            ExitCode::FAILURE
+            admin::exit_of(&e).unwrap_or(ExitCode::FAILURE)
         }
     }
 }

@@ -11,6 +11,7 @@ mod m20261122_000001_catalog;
 mod m20261122_000002_datasets;
 mod m20261122_000003_record_indexes;
 mod m20261122_000004_search;
+mod m20261123_000005_workflow;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_datasets::Migration),
             Box::new(m20261122_000003_record_indexes::Migration),
             Box::new(m20261122_000004_search::Migration),
+            Box::new(m20261123_000005_workflow::Migration),
         ]
     }
 }

@@ -18,3 +18,4 @@ pub mod standards;
 pub mod store;
 pub mod synthetic;
 pub mod uscc;
+pub mod workflow;

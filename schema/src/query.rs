@@ -88,6 +88,8 @@ pub(crate) fn current_release_id_query(slug: &str) -> sea_orm::sea_query::Select
         )
         .and_where(Expr::col((dataset::Entity, dataset::Column::Slug)).eq(slug))
         .and_where(Expr::col((Alias::new("r"), release::Column::State)).eq("published"))
+        // A dataset on the negative list has no public release.
+        .and_where(Expr::exists(crate::workflow::negative::dataset_entry(slug)).not())
         .to_owned()
 }
 

@@ -301,6 +301,9 @@ pub struct StoredColumn {
     pub key: String,
     pub description_zh: String,
     pub description_en: String,
+    /// On the negative list: public record queries read it as NULL and refuse to filter, sort,
+    /// group or sum on it (see [`list::public_columns`]).
+    pub withheld: bool,
 }
 
 impl Resource {
@@ -323,6 +326,7 @@ impl Resource {
                     key: n.trim_end_matches("_published").to_string(),
                     description_zh: (*zh).to_string(),
                     description_en: (*en).to_string(),
+                    withheld: false,
                 })
                 .collect();
         };
@@ -336,6 +340,7 @@ impl Resource {
                 key: "fund_id".into(),
                 description_zh: "所属资金（funds 表的 id）".into(),
                 description_en: "The fund the line belongs to (id in funds)".into(),
+                withheld: false,
             });
         }
         for c in t.columns {
@@ -368,6 +373,7 @@ impl Resource {
                     key: c.key.to_string(),
                     description_zh: zh,
                     description_en: en,
+                    withheld: false,
                 });
             }
         }

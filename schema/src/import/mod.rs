@@ -1,10 +1,10 @@
-//! The import: files → validation → one transaction → a release of the dataset.
+//! The import: files → validation → one transaction → a draft release of the dataset.
 //!
 //! A reading thread decodes and validates the files row by row and hands validated rows to the
 //! writer over a bounded channel, so memory stays flat however long the file. The writer stores
 //! rows inside one transaction; at the first error it stops writing but keeps collecting errors,
-//! and at the end rolls back. Either every row of every file is stored and the release is
-//! published, or nothing is: a crash or kill mid-import leaves the database as it was.
+//! and at the end rolls back. Either every row of every file is stored and the draft release
+//! with its diff is recorded, or nothing is: a crash or kill mid-import leaves the database as it was.
 
 pub mod reader;
 pub mod report;
@@ -55,6 +55,12 @@ pub struct ImportOptions {
     pub progress: Option<ProgressFn>,
     /// A note stored on the release.
     pub note: Option<String>,
+    /// Who uploads (a token's name; `cli` when not given), recorded on the release and in the
+    /// audit log.
+    pub actor: Option<String>,
+    /// When the figures were produced (形成日期: `2026-11-20` or RFC 3339); the upload time when
+    /// not given. For timeliness (`crate::workflow::timeliness`).
+    pub produced_at: Option<String>,
 }
 
 /// One file to import, optionally with its table (otherwise found from its header).
@@ -425,8 +431,9 @@ pub async fn content_kind(db: &impl ConnectionTrait) -> Result<Option<String>, s
         .map(|m| m.value))
 }
 
-/// Import `files` into `dataset` as one new release, published at once (until the review
-/// workflow exists). All or nothing.
+/// Import `files` into `dataset` as one new draft release, with what it changes against the
+/// published release; nothing is public until the draft has passed review
+/// (`crate::workflow`). All or nothing.
 pub async fn import(
     db: &DatabaseConnection,
     dataset_slug: &str,
@@ -483,6 +490,12 @@ pub async fn import(
         }));
     }
 
+    let actor = opts.actor.clone().unwrap_or_else(|| "cli".into());
+    let produced_at = match &opts.produced_at {
+        Some(p) => crate::workflow::timeliness::parse_produced(p)
+            .map_err(|e| ImportError::Refused(e.to_string()))?,
+        None => now(),
+    };
     let bytes_total: u64 = files
         .iter()
         .filter_map(|f| std::fs::metadata(&f.path).ok())
@@ -530,6 +543,8 @@ pub async fn import(
         created_at: Set(now()),
         published_at: Set(None),
         note: Set(opts.note.clone()),
+        created_by: Set(Some(actor.clone())),
+        produced_at: Set(Some(produced_at.clone())),
         ..Default::default()
     }
     .insert(&txn)
@@ -643,39 +658,30 @@ pub async fn import(
     let total: u64 = rows_by_name.iter().map(|(_, n)| n).sum();
     let counts: BTreeMap<&str, u64> = rows_by_name.iter().map(|(k, v)| (k.as_str(), *v)).collect();
 
-    // Publish: the previous current release is superseded, this one becomes current.
-    let ds = dataset::Entity::find_by_id(dataset_slug.to_string())
+    // The release stays a draft: nothing is public until it has passed review
+    // (`crate::workflow`). What it changes against the published release is taken now.
+    if dataset::Entity::find_by_id(dataset_slug.to_string())
         .one(&txn)
         .await?
-        .ok_or_else(|| {
-            ImportError::Refused(format!("数据集“{dataset_slug}”未登记：请先运行迁移"))
-        })?;
-    if let Some(prev) = ds.current_release_id {
-        release::ActiveModel {
-            id: Set(prev),
-            state: Set("superseded".into()),
-            ..Default::default()
-        }
-        .update(&txn)
-        .await?;
+        .is_none()
+    {
+        return Err(ImportError::Refused(format!(
+            "数据集“{dataset_slug}”未登记：请先运行迁移"
+        )));
     }
-    let published_at = now();
-    release::ActiveModel {
+    let rel = release::ActiveModel {
         id: Set(rel.id),
-        state: Set("published".into()),
         files: Set(serde_json::to_string(&outcome.files).unwrap_or_else(|_| "[]".into())),
         row_count: Set(total as i64),
         row_counts: Set(serde_json::to_string(&counts).unwrap_or_else(|_| "{}".into())),
-        published_at: Set(Some(published_at.clone())),
         ..Default::default()
     }
     .update(&txn)
     .await?;
-    let mut ds: dataset::ActiveModel = ds.into();
-    ds.current_release_id = Set(Some(rel.id));
-    ds.synthetic = Set(synthetic);
-    ds.updated_at = Set(published_at);
-    ds.update(&txn).await?;
+    let base = crate::query::current_release(&txn, dataset_slug).await?;
+    let diff = crate::workflow::diff::record(&txn, &rel, base.map(|b| b.id))
+        .await
+        .map_err(workflow_error)?;
     meta::Entity::delete_by_id("content".to_string())
         .exec(&txn)
         .await?;
@@ -685,6 +691,12 @@ pub async fn import(
     }
     .insert(&txn)
     .await?;
+    crate::workflow::audit::lock_head(&txn)
+        .await
+        .map_err(workflow_error)?;
+    crate::workflow::log_upload(&txn, &actor, &rel, total)
+        .await
+        .map_err(workflow_error)?;
     txn.commit().await?;
     let mut tables: Vec<&str> = crate::records::resources_of(dataset_slug)
         .map(|r| r.db_table)
@@ -702,5 +714,13 @@ pub async fn import(
         rows: rows_by_name,
         sources: w.source_ids.len(),
         warnings: outcome.warnings,
+        diff,
     })
+}
+
+fn workflow_error(e: crate::workflow::WorkflowError) -> ImportError {
+    match e {
+        crate::workflow::WorkflowError::Db(e) => ImportError::Db(e),
+        other => ImportError::Refused(other.to_string()),
+    }
 }

@@ -47,6 +47,8 @@ pub struct ImportSummary {
     pub rows: Vec<(String, u64)>,
     pub sources: usize,
     pub warnings: Vec<String>,
+    /// What the draft changes against the published release.
+    pub diff: crate::workflow::diff::Diff,
 }
 
 impl ImportSummary {

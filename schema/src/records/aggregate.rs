@@ -200,8 +200,28 @@ pub async fn totals(
     dims: &[Dimension],
     limit: u64,
 ) -> Result<Totals, QueryError> {
-    let measures = resource.measures();
-    let columns: Vec<StoredColumn> = resource.stored_columns();
+    let columns: Vec<StoredColumn> =
+        super::list::public_columns(db, resource, &resource.stored_columns()).await?;
+    super::list::check_disclosed(resource, &columns, filters, None)?;
+    // Withheld figures are not summed, and withheld columns not grouped by.
+    let withheld = |name: &str| columns.iter().any(|c| c.withheld && c.name == name);
+    if let Some(d) = dims
+        .iter()
+        .find(|d| withheld(d.name.split('.').next().unwrap_or(&d.name)))
+    {
+        return Err(QueryError::InvalidParameter {
+            parameter: "group_by".into(),
+            message: format!(
+                "{} of {} is on the negative list (不予公开): it cannot be grouped by",
+                d.name, resource.path
+            ),
+        });
+    }
+    let measures: Vec<_> = resource
+        .measures()
+        .into_iter()
+        .filter(|m| !withheld(&m.name))
+        .collect();
     // A figure's unit is always grouped by, so figures in different units are never added up.
     let mut dims: Vec<Dimension> = dims.to_vec();
     for m in &measures {

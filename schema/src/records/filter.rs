@@ -78,6 +78,26 @@ pub enum Filter {
     Matches(Matches),
 }
 
+impl Filter {
+    /// The stored columns whose values the filter looks at (searches look at the organization's
+    /// name, business scope and credit code).
+    pub fn columns(&self) -> Vec<&str> {
+        match self {
+            Filter::TextIn(c, _)
+            | Filter::IntIn(c, _)
+            | Filter::Bool(c, _)
+            | Filter::Within(c, _)
+            | Filter::Prefix(c, _)
+            | Filter::IntMin(c, _)
+            | Filter::IntMax(c, _)
+            | Filter::TextFrom(c, _)
+            | Filter::TextBefore(c, _) => vec![c.as_str()],
+            Filter::Search(_) | Filter::Matches(_) => vec!["name", "business_scope", "uscc"],
+            Filter::HasPenalties(_) | Filter::CreditList(_) => Vec::new(),
+        }
+    }
+}
+
 /// The condition of a resolved search.
 #[derive(Debug, Clone)]
 pub struct Matches(pub Condition);

@@ -263,11 +263,74 @@ fn cell_json_value(c: &Cell) -> sea_orm::Value {
     }
 }
 
+/// The row's columns from the resource's table; a withheld column is read as a typed NULL, so
+/// its values never leave the database.
 fn select(resource: &Resource, columns: &[StoredColumn]) -> SelectStatement {
     let mut q = Query::select();
-    q.columns(row_columns(columns))
-        .from(Alias::new(resource.db_table));
+    q.column(Alias::new("id"));
+    for c in columns {
+        if c.withheld {
+            let ty = match c.stored {
+                Stored::Text => "TEXT",
+                Stored::Int | Stored::BigInt => "BIGINT",
+                Stored::Bool => "BOOLEAN",
+            };
+            q.expr_as(
+                Expr::cust(format!("CAST(NULL AS {ty})")),
+                Alias::new(&c.name),
+            );
+        } else {
+            q.column(Alias::new(&c.name));
+        }
+    }
+    q.columns([
+        Alias::new("source_id"),
+        Alias::new("row_no"),
+        Alias::new("extra"),
+    ])
+    .from(Alias::new(resource.db_table));
     q
+}
+
+/// `columns` as public queries read them: those on the negative list marked withheld (one small
+/// statement). Every public read in this module calls it, so no face can forget it.
+pub async fn public_columns(
+    db: &impl ConnectionTrait,
+    resource: &Resource,
+    columns: &[StoredColumn],
+) -> Result<Vec<StoredColumn>, QueryError> {
+    let list = crate::workflow::negative::load_for(db, resource.dataset).await?;
+    Ok(columns
+        .iter()
+        .map(|c| StoredColumn {
+            withheld: list.field(resource.dataset, resource.table_name, &c.key),
+            ..c.clone()
+        })
+        .collect())
+}
+
+/// Refuse filters and sorts on withheld columns: their answers would tell the values.
+pub(crate) fn check_disclosed(
+    resource: &Resource,
+    columns: &[StoredColumn],
+    filters: &[Filter],
+    sort: Option<&Sort>,
+) -> Result<(), QueryError> {
+    let withheld = |name: &str| columns.iter().any(|c| c.withheld && c.name == name);
+    let mut used: Vec<&str> = filters.iter().flat_map(Filter::columns).collect();
+    if let Some(s) = sort {
+        used.push(s.column.as_str());
+    }
+    match used.into_iter().find(|n| withheld(n)) {
+        Some(n) => Err(QueryError::InvalidParameter {
+            parameter: n.to_string(),
+            message: format!(
+                "{n} of {} is on the negative list (不予公开): it cannot be filtered, sorted or searched on",
+                resource.path
+            ),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The columns a [`Row`] is decoded from, in order.
@@ -302,7 +365,8 @@ pub async fn by_keys(
             message: format!("{} has no column {column}", resource.path),
         });
     };
-    if keys.is_empty() {
+    let columns = &public_columns(db, resource, columns).await?[..];
+    if keys.is_empty() || columns[at].withheld {
         return Ok(out);
     }
     let values: Vec<sea_orm::Value> = keys.iter().map(cell_json_value).collect();
@@ -507,6 +571,12 @@ async fn fetch_counted(
     limit: u64,
     extras: Extras,
 ) -> Result<(Vec<Row>, Option<Counted>), QueryError> {
+    let public = public_columns(db, scan.resource, scan.columns).await?;
+    check_disclosed(scan.resource, &public, scan.filters, Some(scan.sort))?;
+    let scan = &Scan {
+        columns: &public,
+        ..*scan
+    };
     let columns = scan.columns;
     let q = page_query(scan, after, limit, extras);
     let stmt = db.get_database_backend().build(&q);
@@ -543,6 +613,9 @@ pub struct Walk<'a> {
     after: Option<Cursor>,
     /// Rows still to give (`None`: all).
     left: Option<u64>,
+    /// The columns as read: the public ones (see [`public_columns`]), found before the first
+    /// batch; given from the start for a walk of what editors see.
+    read: Option<Vec<StoredColumn>>,
 }
 
 impl<'a> Walk<'a> {
@@ -555,6 +628,16 @@ impl<'a> Walk<'a> {
             scan,
             after: start,
             left: cap,
+            read: None,
+        }
+    }
+
+    /// A walk of every column, negative list included: what editors see of a release (the
+    /// admin API, diffs). Never for a public face.
+    pub fn unredacted(scan: Scan<'a>) -> Walk<'a> {
+        Walk {
+            read: Some(scan.columns.to_vec()),
+            ..Walk::new(scan, None, None)
         }
     }
 
@@ -573,8 +656,23 @@ impl<'a> Walk<'a> {
         if n == 0 {
             return Ok(0);
         }
+        if self.read.is_none() {
+            let public = public_columns(db, self.scan.resource, self.scan.columns).await?;
+            check_disclosed(
+                self.scan.resource,
+                &public,
+                self.scan.filters,
+                Some(self.scan.sort),
+            )?;
+            self.read = Some(public);
+        }
+        let read = self.read.as_deref().unwrap_or(self.scan.columns);
+        let scan = Scan {
+            columns: read,
+            ..self.scan
+        };
         let stmt = ConnectionTrait::get_database_backend(db).build(&page_query(
-            &self.scan,
+            &scan,
             self.after.as_ref(),
             n,
             Extras::default(),
@@ -670,6 +768,8 @@ pub async fn count(
     release_id: i64,
     filters: &[Filter],
 ) -> Result<i64, QueryError> {
+    let public = public_columns(db, resource, &resource.stored_columns()).await?;
+    check_disclosed(resource, &public, filters, None)?;
     let stmt = db.get_database_backend().build(&count_query(
         resource,
         ReleaseRef::Id(release_id),
