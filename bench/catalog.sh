@@ -28,6 +28,7 @@ url="sqlite://$db?mode=rwc"
 if [ ! -f "$db.done" ]; then
   rm -f "$db" "$db-wal" "$db-shm"
   /usr/bin/env time -f 'import all: %e s wall, %M KiB peak' "$bin" --database-url "$url" import all "$data" >/dev/null
+  GONGKAI_BIN=$bin publish_drafts "$url"
   touch "$db.done"
 fi
 

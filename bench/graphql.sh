@@ -68,6 +68,7 @@ pg_release=$(q -c "SELECT current_release_id FROM datasets WHERE slug = 'registr
 if [ -z "$pg_release" ]; then
   echo "importing the registry into $pg"
   tsec "$bin" --database-url "$pg" import registry "$data"/registry/*.csv | tail -n 3
+  GONGKAI_BIN=$bin publish_drafts "$pg" registry
   q -c "COMMENT ON DATABASE $pg_db IS '$made_by'"
   pg_release=$(q -c "SELECT current_release_id FROM datasets WHERE slug = 'registry'")
 fi
@@ -81,6 +82,7 @@ if [ ! -f "$db.ok" ]; then
   rm -f "$db" "$db-wal" "$db-shm"
   echo "importing the registry into $db"
   tsec "$bin" --database-url "sqlite://$db?mode=rwc" import registry "$data"/registry/*.csv | tail -n 3
+  GONGKAI_BIN=$bin publish_drafts "sqlite://$db?mode=rwc" registry
   sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
   touch "$db.ok"
 fi

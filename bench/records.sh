@@ -48,6 +48,7 @@ if [ ! -f "$db.ok" ]; then
   national_data "$seed" "$data"
   rm -f "$db" "$db-wal" "$db-shm"
   "$bin" --database-url "sqlite://$db?mode=rwc" import registry "$data"/registry/*.csv | tail -n 3
+  GONGKAI_BIN=$bin publish_drafts "sqlite://$db?mode=rwc" registry
   # Fold the WAL into the file: Datasette opens it immutable and reads the main file only.
   sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
   touch "$db.ok"

@@ -32,6 +32,7 @@ start=$(date +%s.%N)
 "$bin" --database-url "$url" import registry.organizations "$data/registry/organizations.csv" \
   | grep -E '已导入|peak RSS'
 end=$(date +%s.%N)
+GONGKAI_BIN=$bin publish_drafts "$url" registry
 printf 'import with index: %.2f s wall\n' "$(echo "$end - $start" | bc)"
 
 # The index alone: drop it and let `migrate` (which opens the database) rebuild it.

@@ -46,6 +46,17 @@ enum Command {
         /// Seconds to produce a response head; beyond it 503 timeout.
         #[arg(long, env = "GONGKAI_REQUEST_TIMEOUT", default_value_t = 30)]
         request_timeout: u64,
+        /// Largest uploaded file in bytes (POST /api/v1/admin/datasets/{slug}/uploads); larger
+        /// ones get 413 payload_too_large.
+        #[arg(long, env = "GONGKAI_UPLOAD_LIMIT", default_value_t = 512 * 1024 * 1024)]
+        upload_limit: usize,
+        /// Seconds an upload may take to be received, validated and stored; beyond it 503 timeout.
+        #[arg(long, env = "GONGKAI_UPLOAD_TIMEOUT", default_value_t = 600)]
+        upload_timeout: u64,
+        /// Corrections the public may report per client address and hour (POST
+        /// /api/v1/corrections); beyond it 429 too_many_requests. 0: no limit.
+        #[arg(long, env = "GONGKAI_CORRECTIONS_PER_HOUR", default_value_t = 10)]
+        corrections_per_hour: u32,
         /// Milliseconds a repeated GraphQL query may be answered from the answers kept before
         /// the catalog's releases are read again; 0 keeps no answers (every query runs).
         #[arg(long, env = "GONGKAI_GRAPHQL_ANSWERS_MS", default_value_t = 1000)]
@@ -542,6 +553,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_load,
             body_limit,
             request_timeout,
+            upload_limit,
+            upload_timeout,
+            corrections_per_hour,
             graphql_answers_ms,
             public_url,
         } => {
@@ -570,6 +584,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = api::http::Config {
                 body_limit,
                 request_timeout: std::time::Duration::from_secs(request_timeout),
+                upload_limit,
+                upload_timeout: std::time::Duration::from_secs(upload_timeout),
+                corrections_per_hour,
                 graphql: api::graphql::Limits {
                     answers_max_age: std::time::Duration::from_millis(graphql_answers_ms),
                     ..Default::default()

@@ -232,6 +232,10 @@ pub struct Field {
     /// Description in English.
     #[schema(example = "Value, normalised to an integer in the base unit")]
     pub description_en: String,
+    /// On the negative list (负面清单, 不予公开): described here, its values never published
+    /// (record lists show null, downloads an empty cell).
+    #[schema(example = false)]
+    pub withheld: bool,
 }
 
 /// A release in the public history of a dataset.
@@ -243,7 +247,8 @@ pub struct ReleaseHistoryEntry {
     /// Version number within the dataset.
     #[schema(example = 1)]
     pub version: i32,
-    /// `published` (current) or `superseded`.
+    /// `published` (current), `superseded` (效力状态 废止, see `superseded_by`) or `withdrawn`
+    /// (its rows are no longer public; `withdrawn_reason` says why).
     #[schema(example = "published")]
     pub state: String,
     /// True for generated data.
@@ -267,6 +272,187 @@ pub struct ReleaseHistoryEntry {
     /// A note given on import.
     #[schema(example = "data/real（项目附带的真实公开数据）")]
     pub note: Option<String>,
+    /// When its figures were produced (形成日期), as given on upload.
+    #[schema(example = "2026-11-20")]
+    pub produced_at: Option<String>,
+    /// Whether it was published within 3 days of production (China Standard Time calendar
+    /// days); null when no production date is recorded.
+    #[schema(example = true)]
+    pub within_3_days: Option<bool>,
+    /// When a later release superseded it (UTC).
+    #[schema(example = json!(null))]
+    pub superseded_at: Option<String>,
+    /// The release that superseded it.
+    #[schema(example = json!(null))]
+    pub superseded_by: Option<i64>,
+    /// When it was withdrawn (UTC).
+    #[schema(example = json!(null))]
+    pub withdrawn_at: Option<String>,
+    /// Why it was withdrawn: the public notice.
+    #[schema(example = json!(null))]
+    pub withdrawn_reason: Option<String>,
+    /// What it changed against the release before it; each changed record with its fields is
+    /// at `/api/v1/datasets/{slug}/releases/{id}/changes`.
+    pub changes: Option<ReleaseChanges>,
+}
+
+/// The counts of what a release changed against the release before it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReleaseChanges {
+    /// The release compared against (null: the dataset's first release).
+    #[schema(example = 3)]
+    pub base_release_id: Option<i64>,
+    /// Records added.
+    #[schema(example = 12)]
+    pub added: u64,
+    /// Records removed.
+    #[schema(example = 0)]
+    pub removed: u64,
+    /// Records whose fields changed (matched on the table's key).
+    #[schema(example = 2)]
+    pub changed: u64,
+    /// Records unchanged.
+    #[schema(example = 201)]
+    pub unchanged: u64,
+    /// The same counts per table.
+    pub tables: Vec<TableChanges>,
+}
+
+/// The counts of one table's changes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TableChanges {
+    /// `dataset.table`.
+    #[schema(example = "relief.stats")]
+    pub table: String,
+    /// Records added.
+    #[schema(example = 12)]
+    pub added: u64,
+    /// Records removed.
+    #[schema(example = 0)]
+    pub removed: u64,
+    /// Records changed.
+    #[schema(example = 2)]
+    pub changed: u64,
+    /// Records unchanged.
+    #[schema(example = 201)]
+    pub unchanged: u64,
+}
+
+impl From<schema::workflow::diff::Diff> for ReleaseChanges {
+    fn from(d: schema::workflow::diff::Diff) -> Self {
+        ReleaseChanges {
+            base_release_id: d.base_release_id,
+            added: d.added,
+            removed: d.removed,
+            changed: d.changed,
+            unchanged: d.unchanged,
+            tables: d
+                .tables
+                .into_iter()
+                .map(|t| TableChanges {
+                    table: t.table,
+                    added: t.added,
+                    removed: t.removed,
+                    changed: t.changed,
+                    unchanged: t.unchanged,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One record a release added, removed or changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordChange {
+    /// `dataset.table`.
+    #[schema(example = "relief.stats")]
+    pub table: String,
+    /// `added`, `removed` or `changed`.
+    #[schema(example = "changed")]
+    pub change: String,
+    /// The record's key: `column=value` pairs joined by `; `.
+    #[schema(
+        example = "region_code=430700; period=2017; programme=农村低保; indicator=人数; group="
+    )]
+    pub key: String,
+    /// For a changed record, each changed field with its old and new value (fields on the
+    /// negative list are left out).
+    pub fields: Vec<FieldChange>,
+}
+
+/// One changed field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldChange {
+    /// The stored column.
+    #[schema(example = "value")]
+    pub field: String,
+    /// The value before.
+    #[schema(value_type = Object, example = 52300)]
+    pub old: serde_json::Value,
+    /// The value after.
+    #[schema(value_type = Object, example = 52400)]
+    pub new: serde_json::Value,
+}
+
+impl From<schema::workflow::diff::Change> for RecordChange {
+    fn from(c: schema::workflow::diff::Change) -> Self {
+        RecordChange {
+            table: c.table,
+            change: c.change,
+            key: c.key,
+            fields: c
+                .fields
+                .into_iter()
+                .map(|f| FieldChange {
+                    field: f.field,
+                    old: f.old,
+                    new: f.new,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The changes of a release, a page at a time.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordChanges {
+    /// The release.
+    #[schema(example = 6)]
+    pub release_id: i64,
+    /// The records, in order (added, changed, then removed per table; at most 1,000 of each
+    /// kind per table are kept, the counts in the release are exact).
+    pub changes: Vec<RecordChange>,
+    /// The `offset` of the next page, when there is one.
+    #[schema(example = json!(null))]
+    pub next_offset: Option<u64>,
+}
+
+/// How timely a dataset's releases were.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Timeliness {
+    /// Releases ever published that record when their figures were produced.
+    #[schema(example = 4)]
+    pub published: u64,
+    /// Of those, published within 3 days of production (the rule of the disclosure plans).
+    #[schema(example = 3)]
+    pub within_3_days: u64,
+    /// `within_3_days / published` in percent, one decimal, rounded half up; null when none.
+    #[schema(example = "75.0")]
+    pub share_percent: Option<String>,
+    /// Releases published without a production date (the data shipped with gongkai).
+    #[schema(example = 1)]
+    pub undated: u64,
+}
+
+/// The public's corrections of a dataset.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CorrectionCounts {
+    /// Reported and not yet resolved.
+    #[schema(example = 1)]
+    pub open: u64,
+    /// Resolved by the department.
+    #[schema(example = 4)]
+    pub resolved: u64,
 }
 
 /// Everything public about one dataset.
@@ -344,6 +530,14 @@ pub struct DatasetDetail {
     pub dictionary: Vec<Field>,
     /// Sources of the current release, most cited first.
     pub sources: Vec<Source>,
+    /// The share of releases published within 3 days of their figures' production.
+    pub timeliness: Timeliness,
+    /// The public's corrections (内容纠错) of this dataset.
+    pub corrections: CorrectionCounts,
+    /// When the whole dataset is on the negative list (负面清单): why. It then has no public
+    /// release.
+    #[schema(example = json!(null))]
+    pub withheld: Option<String>,
 }
 
 impl From<schema::query::DatasetDetail> for DatasetDetail {
@@ -385,6 +579,13 @@ impl From<schema::query::DatasetDetail> for DatasetDetail {
                     created_at: r.created_at,
                     published_at: r.published_at,
                     note: r.note,
+                    produced_at: r.produced_at,
+                    within_3_days: r.within_3_days,
+                    superseded_at: r.superseded_at,
+                    superseded_by: r.superseded_by,
+                    withdrawn_at: r.withdrawn_at,
+                    withdrawn_reason: r.withdrawn_reason,
+                    changes: r.changes.map(Into::into),
                 })
                 .collect(),
             dictionary: d
@@ -401,9 +602,21 @@ impl From<schema::query::DatasetDetail> for DatasetDetail {
                     allowed_values: f.allowed_values,
                     description_zh: f.description_zh,
                     description_en: f.description_en,
+                    withheld: f.withheld,
                 })
                 .collect(),
             sources: d.sources.into_iter().map(Into::into).collect(),
+            timeliness: Timeliness {
+                published: d.timeliness.published,
+                within_3_days: d.timeliness.within_3_days,
+                share_percent: d.timeliness.share_percent,
+                undated: d.timeliness.undated,
+            },
+            corrections: CorrectionCounts {
+                open: d.corrections.open,
+                resolved: d.corrections.resolved,
+            },
+            withheld: d.withheld,
         }
     }
 }

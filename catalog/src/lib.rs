@@ -125,9 +125,15 @@ pub async fn build(db: &DatabaseConnection, opts: &Options) -> Result<Report, Bu
     let mut step =
         |name: &str, t: Instant| report.steps.push((name.into(), t.elapsed().as_millis()));
 
-    // 1. What is published: every dataset with a current release.
+    // 1. What is public: every dataset with a current release (its data), and the datasets
+    // whose releases were all withdrawn or superseded (a page with the notices, no data).
     let t = Instant::now();
-    let datasets = pages::published(db).await?;
+    let public = pages::public(db).await?;
+    let datasets: Vec<_> = public
+        .iter()
+        .filter(|d| d.release.is_some())
+        .cloned()
+        .collect();
     step("read the catalog", t);
 
     // 2. Downloads (CSV with BOM, XLSX, JSON) and each dataset's documents, and
@@ -142,7 +148,7 @@ pub async fn build(db: &DatabaseConnection, opts: &Options) -> Result<Report, Bu
 
     // 4. Pages in every language: home, dataset list and filters, dataset pages, search, 404.
     let t = Instant::now();
-    pages::write_all(db, &mut site, &datasets, &files).await?;
+    pages::write_all(db, &mut site, &public, &files).await?;
     step("pages", t);
 
     // 5. The dataset search index.

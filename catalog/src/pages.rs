@@ -20,12 +20,14 @@ use crate::i18n::Lang;
 use crate::search::{DatasetEntry, write_dataset_index as write_index};
 use crate::site::{Site, script_json};
 
-/// Every dataset with a published release, in catalog order.
-pub async fn published(db: &DatabaseConnection) -> Result<Vec<DatasetDetail>, BuildError> {
+/// Every dataset with a public release history, in catalog order: those with a published
+/// release, and those whose releases were all withdrawn or superseded (their pages keep the
+/// notices; they have no data, downloads or documents).
+pub async fn public(db: &DatabaseConnection) -> Result<Vec<DatasetDetail>, BuildError> {
     Ok(schema::query::dataset_details(db)
         .await?
         .into_iter()
-        .filter(|d| d.release.is_some())
+        .filter(|d| d.release.is_some() || !d.releases.is_empty())
         .collect())
 }
 
@@ -98,6 +100,11 @@ struct DatasetPage<'a> {
     keywords: Vec<String>,
     dictionary: Vec<Vec<String>>,
     releases: Vec<Vec<String>>,
+    /// Public notices of withdrawn releases.
+    notices: Vec<String>,
+    /// What the current release changed: a summary line and the first records.
+    changes_summary: Option<String>,
+    changes: &'a [Change],
     previews: &'a [Preview],
     preview_rows: u64,
     charts: &'a [Chart],
@@ -112,10 +119,24 @@ struct DownloadRow<'a> {
     d: &'a Download,
 }
 
-/// What a dataset page shows whatever its language: previews and charts.
+/// What a dataset page shows whatever its language: previews, charts, and the first records
+/// the current release changed.
 struct Extras {
     previews: Vec<Preview>,
     charts: Vec<(String, Vec<Chart>)>,
+    changes: Vec<Change>,
+}
+
+/// Records the current release's changes section shows; the rest are in the API.
+const CHANGES_SHOWN: u64 = 50;
+
+/// One record the current release changed, as the page shows it.
+#[derive(Serialize)]
+struct Change {
+    table: String,
+    change: String,
+    key: String,
+    fields: String,
 }
 
 /// Write every page in every language.
@@ -289,15 +310,7 @@ pub async fn write_all(
                 .find(|(l, _)| l == lang.tag())
                 .map(|(_, c)| c.as_slice())
                 .unwrap_or(&[]);
-            let page = dataset_page(
-                site,
-                lang,
-                d,
-                &path,
-                &ex.previews,
-                charts,
-                files.get(&d.slug),
-            )?;
+            let page = dataset_page(site, lang, d, &path, ex, charts, files.get(&d.slug))?;
             site.page("dataset.html", lang, &path, &page.title.clone(), &page)?;
         }
 
@@ -345,10 +358,11 @@ fn dataset_page<'a>(
     lang: Lang,
     d: &'a DatasetDetail,
     path: &str,
-    previews: &'a [Preview],
+    extras: &'a Extras,
     charts: &'a [Chart],
     downloads: Option<&'a Vec<Download>>,
 ) -> Result<DatasetPage<'a>, BuildError> {
+    let previews = &extras.previews;
     let file = format!("{}{path}", lang.prefix());
     let root = crate::site::up(&file);
     let opt = |v: &Option<String>| {
@@ -362,7 +376,7 @@ fn dataset_page<'a>(
     } else {
         d.update_frequency.clone()
     };
-    let meta = vec![
+    let mut meta = vec![
         Row2 {
             label: lang.t("index_number"),
             value: d.index_number.clone(),
@@ -426,7 +440,31 @@ fn dataset_page<'a>(
                 .and_then(|r| r.published_at.clone())
                 .unwrap_or_else(|| "—".into()),
         },
+        Row2 {
+            label: lang.t("timeliness"),
+            value: match &d.timeliness.share_percent {
+                Some(p) => lang
+                    .t("timeliness_value")
+                    .replace("{a}", &d.timeliness.within_3_days.to_string())
+                    .replace("{b}", &d.timeliness.published.to_string())
+                    .replace("{p}", p),
+                None => "—".into(),
+            },
+        },
+        Row2 {
+            label: lang.t("corrections"),
+            value: lang
+                .t("corrections_value")
+                .replace("{open}", &d.corrections.open.to_string())
+                .replace("{resolved}", &d.corrections.resolved.to_string()),
+        },
     ];
+    if let Some(reason) = &d.withheld {
+        meta.push(Row2 {
+            label: lang.t("disclosure"),
+            value: format!("{}：{}", lang.t("withheld"), lang.zh(reason)),
+        });
+    }
     let dictionary = d
         .dictionary
         .iter()
@@ -443,24 +481,80 @@ fn dataset_page<'a>(
                     lang.t("no")
                 },
                 lang.pick(&f.description_zh, &f.description_en),
+                if f.withheld {
+                    lang.t("withheld")
+                } else {
+                    lang.t("disclosed")
+                },
             ]
         })
         .collect();
+    let version_of = |id: i64| {
+        d.releases
+            .iter()
+            .find(|r| r.id == id)
+            .map_or(id.to_string(), |r| r.version.to_string())
+    };
     let releases = d
         .releases
         .iter()
         .map(|r| {
+            let notice = match (&r.withdrawn_reason, r.superseded_by) {
+                (Some(reason), _) => lang
+                    .t("withdrawn_notice")
+                    .replace("{at}", r.withdrawn_at.as_deref().unwrap_or(""))
+                    .replace("{reason}", &lang.zh(reason)),
+                (None, Some(by)) => lang.t("superseded_notice").replace("{v}", &version_of(by)),
+                (None, None) => lang.zh(r.note.as_deref().unwrap_or_default()),
+            };
             vec![
                 r.version.to_string(),
                 lang.t(&format!("state_{}", r.state)),
                 r.published_at.clone().unwrap_or_default(),
                 charts::group_digits(i128::from(r.row_count)),
-                r.note.clone().unwrap_or_default(),
+                r.changes.as_ref().map_or(String::new(), |c| {
+                    format!("+{} −{} ~{}", c.added, c.removed, c.changed)
+                }),
+                match r.within_3_days {
+                    Some(true) => lang.t("yes"),
+                    Some(false) => lang.t("no"),
+                    None => "—".into(),
+                },
+                notice,
             ]
         })
         .collect();
+    let notices = d
+        .releases
+        .iter()
+        .filter_map(|r| {
+            let reason = r.withdrawn_reason.as_deref()?;
+            Some(
+                lang.t("withdrawn_banner")
+                    .replace("{v}", &r.version.to_string())
+                    .replace("{at}", r.withdrawn_at.as_deref().unwrap_or(""))
+                    .replace("{reason}", &lang.zh(reason)),
+            )
+        })
+        .collect();
+    let changes_summary = d
+        .release
+        .as_ref()
+        .and_then(|cur| d.releases.iter().find(|r| r.id == cur.id))
+        .and_then(|r| r.changes.as_ref())
+        .map(|c| {
+            lang.t("changes_value")
+                .replace("{added}", &c.added.to_string())
+                .replace("{removed}", &c.removed.to_string())
+                .replace("{changed}", &c.changed.to_string())
+                .replace("{unchanged}", &c.unchanged.to_string())
+        });
     let links = documents_links(site, &file);
-    let jsonld = script_json(&schema::standards::schema_org::dataset(d, &links))?;
+    // The schema.org document describes downloads: only for a dataset that has some.
+    let jsonld = match &d.release {
+        Some(_) => script_json(&schema::standards::schema_org::dataset(d, &links))?,
+        None => String::new(),
+    };
     let downloads = downloads
         .map(|v| {
             v.iter()
@@ -478,6 +572,9 @@ fn dataset_page<'a>(
         keywords: d.keywords.iter().map(|k| lang.zh(k)).collect(),
         dictionary,
         releases,
+        notices,
+        changes_summary,
+        changes: &extras.changes,
         previews,
         preview_rows: site.preview_rows,
         charts,
@@ -554,7 +651,30 @@ async fn extras_of(
             charts.push((lang.tag().to_string(), chart_of(lang, spec, &t)));
         }
     }
-    Ok(Extras { previews, charts })
+    let changes = match &d.release {
+        Some(r) => schema::query::release_changes(db, &d.slug, r.id, 0, CHANGES_SHOWN)
+            .await?
+            .unwrap_or_default(),
+        None => Vec::new(),
+    }
+    .into_iter()
+    .map(|c| Change {
+        table: c.table,
+        change: c.change,
+        key: c.key,
+        fields: c
+            .fields
+            .iter()
+            .map(|f| format!("{}: {} → {}", f.field, f.old, f.new))
+            .collect::<Vec<_>>()
+            .join("; "),
+    })
+    .collect();
+    Ok(Extras {
+        previews,
+        charts,
+        changes,
+    })
 }
 
 /// Totals of a resource, grouped and filtered by REST's own parameter syntax.

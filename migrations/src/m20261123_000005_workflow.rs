@@ -106,7 +106,6 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(s("created_at")).string().not_null())
                 .col(ColumnDef::new(s("created_by")).string().not_null())
                 .col(ColumnDef::new(s("revoked_at")).string().null())
-                .col(ColumnDef::new(s("last_used_at")).string().null())
                 .to_owned(),
         )
         .await?;

@@ -271,14 +271,17 @@ pub struct FieldView {
     pub allowed_values: Vec<String>,
     pub description_zh: String,
     pub description_en: String,
+    /// On the negative list (不予公开): described here, its values never published.
+    pub withheld: bool,
 }
 
-/// A release in a dataset's public history (drafts are not public).
+/// A release in a dataset's public history: every release ever published (drafts and releases
+/// under review are not public). A withdrawn release stays here with its reason.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ReleaseHistoryView {
     pub id: i64,
     pub version: i32,
-    /// `published` (the current one) or `superseded`.
+    /// `published` (the current one), `superseded` or `withdrawn`.
     pub state: String,
     pub synthetic: bool,
     pub row_count: i64,
@@ -288,7 +291,46 @@ pub struct ReleaseHistoryView {
     pub created_at: String,
     pub published_at: Option<String>,
     pub note: Option<String>,
+    /// When its figures were produced (形成日期).
+    pub produced_at: Option<String>,
+    /// Published within 3 days of production (`None`: no production date).
+    pub within_3_days: Option<bool>,
+    pub superseded_at: Option<String>,
+    /// The release that superseded it (效力状态 废止).
+    pub superseded_by: Option<i64>,
+    pub withdrawn_at: Option<String>,
+    /// Why it was withdrawn (public).
+    pub withdrawn_reason: Option<String>,
+    /// What it changed against the release before it (counts; details at its changes).
+    pub changes: Option<crate::workflow::diff::Diff>,
 }
+
+impl From<release::Model> for ReleaseHistoryView {
+    fn from(r: release::Model) -> Self {
+        ReleaseHistoryView {
+            within_3_days: crate::workflow::timeliness::timely(&r),
+            changes: crate::workflow::diff::of(&r),
+            id: r.id,
+            version: r.version,
+            state: r.state,
+            synthetic: r.synthetic,
+            row_count: r.row_count,
+            row_counts: serde_json::from_str(&r.row_counts).unwrap_or(serde_json::Value::Null),
+            files: serde_json::from_str(&r.files).unwrap_or(serde_json::Value::Null),
+            created_at: r.created_at,
+            published_at: r.published_at,
+            note: r.note,
+            produced_at: r.produced_at,
+            superseded_at: r.superseded_at,
+            superseded_by: r.superseded_by,
+            withdrawn_at: r.withdrawn_at,
+            withdrawn_reason: r.withdrawn_reason,
+        }
+    }
+}
+
+/// The states of releases in the public history: every release that was ever published.
+pub const PUBLIC_STATES: [&str; 3] = ["published", "superseded", "withdrawn"];
 
 /// Everything public about one dataset: catalog metadata, the current release, the release
 /// history, the data dictionary and the sources of the current release.
@@ -319,6 +361,13 @@ pub struct DatasetDetail {
     pub releases: Vec<ReleaseHistoryView>,
     pub dictionary: Vec<FieldView>,
     pub sources: Vec<SourceView>,
+    /// The share of releases published within 3 days of their figures' production.
+    pub timeliness: crate::workflow::timeliness::Timeliness,
+    /// The public's corrections of this dataset: open and resolved.
+    pub corrections: crate::workflow::corrections::Counts,
+    /// Why the whole dataset is on the negative list (不予公开), when it is: then it has no
+    /// public release.
+    pub withheld: Option<String>,
 }
 
 /// One dataset with everything public about it, or None for an unknown slug.
@@ -338,26 +387,26 @@ pub async fn dataset_detail(
         Some(r) => release_sources(db, r.id).await?,
         None => Vec::new(),
     };
-    let releases = release::Entity::find()
+    let history = release::Entity::find()
         .filter(release::Column::Dataset.eq(slug))
-        .filter(release::Column::State.is_in(["published", "superseded"]))
+        .filter(release::Column::State.is_in(PUBLIC_STATES))
         .order_by_desc(release::Column::Version)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|r| ReleaseHistoryView {
-            id: r.id,
-            version: r.version,
-            state: r.state,
-            synthetic: r.synthetic,
-            row_count: r.row_count,
-            row_counts: serde_json::from_str(&r.row_counts).unwrap_or(serde_json::Value::Null),
-            files: serde_json::from_str(&r.files).unwrap_or(serde_json::Value::Null),
-            created_at: r.created_at,
-            published_at: r.published_at,
-            note: r.note,
-        })
-        .collect();
+        .await?;
+    let timeliness = crate::workflow::timeliness::of(&history);
+    let releases = history.into_iter().map(ReleaseHistoryView::from).collect();
+    let negative = crate::workflow::negative::load_for(db, slug).await?;
+    let withheld = negative
+        .entries
+        .iter()
+        .find(|e| e.table.is_none())
+        .map(|e| e.reason.clone());
+    let corrections = crate::workflow::corrections::counts_of(db, slug)
+        .await
+        .map_err(|e| match e {
+            crate::workflow::WorkflowError::Db(e) => e,
+            other => DbErr::Custom(other.to_string()),
+        })?;
     let dictionary = dictionary_field::Entity::find()
         .filter(dictionary_field::Column::Dataset.eq(slug))
         .order_by_asc(dictionary_field::Column::TableName)
@@ -366,6 +415,7 @@ pub async fn dataset_detail(
         .await?
         .into_iter()
         .map(|f| FieldView {
+            withheld: negative.field(slug, &f.table_name, &f.key),
             table: f.table_name,
             position: f.position,
             key: f.key,
@@ -420,7 +470,64 @@ pub async fn dataset_detail(
         releases,
         dictionary,
         sources,
+        timeliness,
+        corrections,
+        withheld,
     }))
+}
+
+/// The records a publicly listed release of `slug` changed (added, removed, changed with their
+/// fields), `limit` after `offset`; `None` when the dataset has no such public release (drafts,
+/// releases under review and withdrawn releases show no changes). Fields on the negative list
+/// are left out, and a record whose key holds one is named by `（不予公开）`.
+pub async fn release_changes(
+    db: &impl ConnectionTrait,
+    slug: &str,
+    release_id: i64,
+    offset: u64,
+    limit: u64,
+) -> Result<Option<Vec<crate::workflow::diff::Change>>, DbErr> {
+    let Some(r) = release::Entity::find_by_id(release_id).one(db).await? else {
+        return Ok(None);
+    };
+    let negative = crate::workflow::negative::load_for(db, slug).await?;
+    if r.dataset != slug
+        || !["published", "superseded"].contains(&r.state.as_str())
+        || negative.dataset(slug)
+    {
+        return Ok(None);
+    }
+    let changes = crate::workflow::diff::changes(db, release_id, offset, limit)
+        .await
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    Ok(Some(
+        changes
+            .into_iter()
+            .map(|mut c| {
+                let (_, table) = c.table.split_once('.').unwrap_or(("", &c.table));
+                let table = table.to_string();
+                let withheld = |stored: &str| {
+                    crate::records::resources_of(slug)
+                        .find(|r| r.table_name == table)
+                        .and_then(|r| {
+                            r.stored_columns()
+                                .into_iter()
+                                .find(|col| col.name == stored)
+                        })
+                        .is_some_and(|col| negative.field(slug, &table, &col.key))
+                };
+                c.fields.retain(|f| !withheld(&f.field));
+                let key_withheld = c
+                    .key
+                    .split("; ")
+                    .any(|kv| kv.split_once('=').is_some_and(|(col, _)| withheld(col)));
+                if key_withheld {
+                    c.key = "（不予公开）".into();
+                }
+                c
+            })
+            .collect(),
+    ))
 }
 
 /// The years and provinces a release's rows cover, for the catalog's facets.
@@ -632,10 +739,13 @@ pub async fn search_datasets(
     Ok((hits, facets))
 }
 
-/// When the public catalog last changed: the latest `published_at` of any release
-/// (`YYYY-MM-DDTHH:MM:SSZ`, UTC), or None before the first publication. The HTTP layer sends it
-/// as `Last-Modified` on the catalog's reads; it is read afresh for every request, never cached.
+/// When the public catalog last changed: the latest `published_at` of any release, or the
+/// latest entry of the audit log when later (a withdrawal, a correction, a change to the
+/// negative list change public answers too) (`YYYY-MM-DDTHH:MM:SSZ`, UTC), or None before the
+/// first publication. The HTTP layer sends it as `Last-Modified` on the catalog's reads; it is
+/// read afresh for every request, never cached.
 pub async fn catalog_updated_at(db: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
+    use crate::entity::audit_entry;
     use sea_orm::QuerySelect;
     use sea_orm::sea_query::{Expr, ExprTrait};
     let latest: Option<Option<String>> = release::Entity::find()
@@ -644,19 +754,33 @@ pub async fn catalog_updated_at(db: &impl ConnectionTrait) -> Result<Option<Stri
         .into_tuple()
         .one(db)
         .await?;
-    Ok(latest.flatten())
+    let Some(published) = latest.flatten() else {
+        return Ok(None);
+    };
+    let logged: Option<Option<String>> = audit_entry::Entity::find()
+        .select_only()
+        .expr(Expr::col(audit_entry::Column::At).max())
+        .into_tuple()
+        .one(db)
+        .await?;
+    // Both are `YYYY-MM-DDTHH:MM:SSZ`: text order is time order.
+    Ok(Some(match logged.flatten() {
+        Some(l) if l > published => l,
+        _ => published,
+    }))
 }
 
 /// What every public answer is read from: each dataset's slug, current release and last
-/// change, in slug order. Two equal states answer every query alike (published releases
-/// never change), so an answer kept with the state it was read in stays true while the state
-/// does.
+/// change, in slug order, and last the head of the audit log (every workflow change — a
+/// withdrawal, a correction, the negative list — appends to it). Two equal states answer every
+/// query alike (published releases never change), so an answer kept with the state it was read
+/// in stays true while the state does.
 pub type CatalogState = Vec<(String, Option<i64>, String)>;
 
-/// The catalog's state now (one small statement).
+/// The catalog's state now (two small statements).
 pub async fn catalog_state(db: &impl ConnectionTrait) -> Result<CatalogState, DbErr> {
     use sea_orm::QuerySelect;
-    dataset::Entity::find()
+    let mut state: CatalogState = dataset::Entity::find()
         .select_only()
         .column(dataset::Column::Slug)
         .column(dataset::Column::CurrentReleaseId)
@@ -664,7 +788,10 @@ pub async fn catalog_state(db: &impl ConnectionTrait) -> Result<CatalogState, Db
         .order_by_asc(dataset::Column::Slug)
         .into_tuple()
         .all(db)
-        .await
+        .await?;
+    let head = crate::workflow::audit::head(db).await?;
+    state.push(("audit log".into(), None, head));
+    Ok(state)
 }
 
 /// Every dataset with everything public about it, in catalog order.

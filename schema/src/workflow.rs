@@ -380,7 +380,9 @@ pub async fn publish(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<
 }
 
 /// Publish a release without review: only for the data shipped with gongkai (`data/real/`),
-/// which its departments have already published; the audit log says so.
+/// which its departments have already published; the audit log says so. When those figures
+/// were produced is not known here, so the release records no production date (timeliness
+/// counts it as undated).
 pub async fn publish_shipped(
     db: &DatabaseConnection,
     id: i64,
@@ -389,6 +391,9 @@ pub async fn publish_shipped(
     let txn = begin_write(db).await?;
     let rel = release(&txn, id).await?;
     check_state(&rel, &[state::DRAFT], Step::Publish)?;
+    let mut undated: release::ActiveModel = rel.clone().into();
+    undated.produced_at = Set(None);
+    let rel = undated.update(&txn).await?;
     make_current(
         &txn,
         "system",
@@ -563,7 +568,7 @@ pub async fn supersede(
             &actor.name,
             &successor,
             state::REVIEWED,
-            serde_json::Value::Null,
+            serde_json::json!({"superseding": id}),
         )
         .await?;
     } else {

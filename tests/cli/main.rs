@@ -192,6 +192,20 @@ fn generated_data_imports_and_is_marked_synthetic() {
         String::from_utf8_lossy(&run.stderr)
     );
     assert_eq!(stdout.matches("合成数据").count(), 5, "{stdout}");
+    // The imports are drafts: nothing is public before the three-step review.
+    let datasets = || {
+        let list = gongkai()
+            .args(["--database-url", &db, "datasets"])
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&list.stdout).into_owned()
+    };
+    assert!(
+        datasets().lines().all(|l| l.contains(" 0 行")),
+        "{}",
+        datasets()
+    );
+    review_and_publish_all(&db);
     // Real data may not join it.
     let real = gongkai()
         .args(["--database-url", &db, "load-real"])
@@ -235,6 +249,58 @@ fn generated_data_imports_and_is_marked_synthetic() {
     let (n, text) = search(code);
     assert_eq!(n, 1, "{text}");
     assert!(text.contains(name), "{text}");
+}
+
+/// Run `gongkai` on `db`; (exit code, stdout, stderr).
+fn run_on(db: &str, args: &[&str]) -> (i32, String, String) {
+    let out = gongkai()
+        .args(["--database-url", db])
+        .args(args)
+        .output()
+        .expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every draft through the review from the command line: three people, three tokens; the
+/// wrong role and one's own submission are refused (exit status 2); the audit log verifies.
+fn review_and_publish_all(db: &str) {
+    let token = |name: &str, role: &str| {
+        let (code, out, err) = run_on(db, &["token", "create", "--name", name, "--role", role]);
+        assert_eq!(code, 0, "{err}");
+        let secret = out.trim().to_string();
+        assert!(secret.starts_with("gk_"), "{out}");
+        secret
+    };
+    let editor = token("编辑甲", "editor");
+    let reviewer = token("审核乙", "reviewer");
+    let publisher = token("发布丙", "publisher");
+    // The editor also holds a reviewer's token: still the same person.
+    let editor_as_reviewer = token("编辑甲", "reviewer");
+    let (_, listed, _) = run_on(db, &["token", "list"]);
+    assert!(!listed.contains(&editor), "a token list shows a secret");
+    for slug in ["budgets", "funds", "relief", "registry", "annual_reports"] {
+        let step = |verb: &str, token: &str| run_on(db, &["release", verb, slug, "--token", token]);
+        assert_eq!(step("submit", &editor).0, 0);
+        let (code, _, err) = step("review", &editor);
+        assert_eq!(code, 2, "an editor may not review: {err}");
+        assert!(err.contains("may not review"), "{err}");
+        let (code, _, err) = step("review", &editor_as_reviewer);
+        assert_eq!(code, 2, "the submitter may not review: {err}");
+        assert!(err.contains("submitted release"), "{err}");
+        assert_eq!(step("review", &reviewer).0, 0);
+        let (code, _, err) = step("publish", &reviewer);
+        assert_eq!(code, 2, "{err}");
+        let (code, out, err) = step("publish", &publisher);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("published"), "{out}");
+    }
+    let (code, out, err) = run_on(db, &["audit", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("intact"), "{out}");
 }
 
 #[test]

@@ -338,9 +338,55 @@ pub async fn import_dir(t: &TestDb, dataset: &str, dir: &Path) {
         let name = f.path.file_name().map(|n| n.to_string_lossy().to_string());
         (name.as_deref() != Some("organizations.csv"), name)
     });
-    schema::import::import(&t.db, dataset, &files, test_source())
+    let summary = schema::import::import(&t.db, dataset, &files, test_source())
         .await
         .expect("import");
+    publish_release(&t.db, summary.release_id).await;
+}
+
+/// The three people of a test review: an editor, a reviewer and a publisher.
+pub async fn reviewers(db: &sea_orm::DatabaseConnection) -> [schema::workflow::Actor; 3] {
+    use schema::workflow::{Actor, Role, tokens};
+    let mut out = Vec::new();
+    for (name, role) in [
+        ("测试编辑", Role::Editor),
+        ("测试审核", Role::Reviewer),
+        ("测试发布", Role::Publisher),
+    ] {
+        let (secret, _) = tokens::create(db, &Actor::local(), name, role)
+            .await
+            .expect("token");
+        out.push(tokens::authenticate(db, &secret).await.expect("actor"));
+    }
+    let [e, r, p] = <[Actor; 3]>::try_from(out).expect("three actors");
+    [e, r, p]
+}
+
+/// Take a draft through the three-step review to publication (three different people).
+pub async fn publish_release(db: &sea_orm::DatabaseConnection, release_id: i64) {
+    use schema::workflow;
+    let [editor, reviewer, publisher] = reviewers(db).await;
+    workflow::submit(db, &editor, release_id)
+        .await
+        .expect("submit");
+    workflow::review(db, &reviewer, release_id)
+        .await
+        .expect("review");
+    workflow::publish(db, &publisher, release_id)
+        .await
+        .expect("publish");
+}
+
+/// Import and publish (through the review) in one step: the summary of the import.
+pub async fn import_published(
+    db: &sea_orm::DatabaseConnection,
+    dataset: &str,
+    files: &[schema::import::ImportFile],
+    opts: schema::import::ImportOptions,
+) -> Result<schema::import::ImportSummary, schema::import::ImportError> {
+    let s = schema::import::import(db, dataset, files, opts).await?;
+    publish_release(db, s.release_id).await;
+    Ok(s)
 }
 
 /// Serve `state` with `config` on a free loopback port; the base URL.

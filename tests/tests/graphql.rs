@@ -168,8 +168,10 @@ async fn related_rows_load_in_batches(t: TestDb) {
             }
         }
         seen.push((orgs.len(), used));
+        // Each read of rows is two statements: the dataset's negative list (a handful of rows
+        // at most), then the rows themselves.
         assert!(
-            used <= 3,
+            used <= 6,
             "a page of {} organizations with penalties and inspections ran {used} statements",
             orgs.len()
         );
@@ -191,14 +193,14 @@ async fn related_rows_load_in_batches(t: TestDb) {
     let v = gql(&c, &slow, &query(100), Value::Null).await;
     assert_eq!(v["errors"][0]["extensions"]["code"], "timeout", "{v}");
 
-    // Funds with their allocations: one statement for the funds, one for every fund's lines.
+    // Funds with their allocations: one read for the funds, one for every fund's lines.
     let funds = "{ funds(first: 50) { nodes { id allocations { fundId amount { fen } } } } }";
     data(&c, &base, funds).await;
     statements.store(0, Ordering::SeqCst);
     let d = data(&c, &base, funds).await;
     let used = statements.load(Ordering::SeqCst);
     assert!(
-        used <= 2,
+        used <= 4,
         "50 funds with their allocations ran {used} statements"
     );
     let funds = d["funds"]["nodes"].as_array().expect("funds");

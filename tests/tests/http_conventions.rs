@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::routing::get;
 use reqwest::header::{HeaderMap, HeaderValue};
-use schema::import::{self, ImportFile, ImportOptions, SourceFields};
+use schema::import::{ImportFile, ImportOptions, SourceFields};
 use sea_orm::ConnectionTrait;
 use sha2::{Digest, Sha256};
 use tests::{Backend, Files, TestDb, both};
@@ -94,7 +94,7 @@ async fn import_relief(t: &TestDb, persons: &str) {
              430700,常德市,2017,year_end,农村低保,人数,,{persons},万人\n"
         ),
     );
-    import::import(&t.db, "relief", &[ImportFile::new(p)], source())
+    tests::import_published(&t.db, "relief", &[ImportFile::new(p)], source())
         .await
         .expect("import relief");
 }

@@ -1,9 +1,7 @@
 //! The import suite, run on SQLite and on PostgreSQL: the real data, every validation rule with a
 //! bad file, the no-partial-write guarantee, and the input formats departments produce.
 
-use schema::import::{
-    self, ImportError, ImportFile, ImportOptions, ImportSummary, Issue, SourceFields,
-};
+use schema::import::{ImportError, ImportFile, ImportOptions, ImportSummary, Issue, SourceFields};
 use tests::{Files, TestDb, both};
 
 fn source() -> ImportOptions {
@@ -26,7 +24,7 @@ async fn import_files(
     files: &[std::path::PathBuf],
 ) -> Result<ImportSummary, ImportError> {
     let files: Vec<ImportFile> = files.iter().cloned().map(ImportFile::new).collect();
-    import::import(&t.db, dataset, &files, source()).await
+    tests::import_published(&t.db, dataset, &files, source()).await
 }
 
 async fn import_csv(t: &TestDb, dataset: &str, body: &str) -> Result<ImportSummary, ImportError> {
@@ -557,7 +555,7 @@ async fn source_is_required(t: TestDb) {
         synthetic: Some(false),
         ..Default::default()
     };
-    let err = import::import(&t.db, "relief", &[ImportFile::new(&p)], opts)
+    let err = tests::import_published(&t.db, "relief", &[ImportFile::new(&p)], opts)
         .await
         .expect_err("no source");
     let ImportError::Invalid { issues, .. } = err else {
@@ -574,7 +572,7 @@ async fn source_is_required(t: TestDb) {
         synthetic: Some(false),
         ..Default::default()
     };
-    import::import(&t.db, "relief", &[ImportFile::new(&p)], opts)
+    tests::import_published(&t.db, "relief", &[ImportFile::new(&p)], opts)
         .await
         .expect("source from the file");
     let titles = t.texts("SELECT title, grade FROM sources").await;
@@ -804,7 +802,7 @@ async fn synthetic_and_real_never_mix(t: TestDb) {
         source: source().source,
         ..Default::default()
     };
-    let err = import::import(&t.db, "relief", &[ImportFile::new(&p)], opts)
+    let err = tests::import_published(&t.db, "relief", &[ImportFile::new(&p)], opts)
         .await
         .expect_err("mixing refused");
     assert!(

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use schema::import::{self, ImportFile};
+use schema::import::ImportFile;
 use serde_json::Value;
 use tests::{Files, TestDb, both, load_synthetic};
 
@@ -457,7 +457,7 @@ async fn downloads_in_every_format(t: TestDb) {
          {b},常德市慈善总会,社会团体,常德市民政局,正常,,+86 0736\n"
     );
     let p = f.csv("organizations.csv", &body);
-    import::import(
+    tests::import_published(
         &t.db,
         "registry",
         &[ImportFile::new(p)],

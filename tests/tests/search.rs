@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
-use schema::import::{self, ImportError, ImportFile, ImportOptions, SourceFields};
+use schema::import::{ImportError, ImportFile, ImportOptions, SourceFields};
 use schema::search::{self, SearchError};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{ConnectionTrait, Order};
@@ -69,7 +69,7 @@ fn judged_queries() -> Vec<Judged> {
 
 async fn import_fixture(t: &TestDb) -> i64 {
     let files = [ImportFile::new(fixture("organizations.csv"))];
-    import::import(&t.db, "registry", &files, options())
+    tests::import_published(&t.db, "registry", &files, options())
         .await
         .expect("the fixture imports")
         .release_id
@@ -256,7 +256,7 @@ async fn long_posting_lists_are_chunked(t: TestDb) {
     }
     let f = Files::new();
     let p = f.csv("orgs.csv", &body);
-    let rel = import::import(&t.db, "registry", &[ImportFile::new(p)], options())
+    let rel = tests::import_published(&t.db, "registry", &[ImportFile::new(p)], options())
         .await
         .expect("import")
         .release_id;
@@ -298,7 +298,7 @@ async fn failed_import_writes_no_index(t: TestDb) {
         ),
     );
     let before = t.fingerprint().await;
-    let r = import::import(&t.db, "registry", &[ImportFile::new(p)], options()).await;
+    let r = tests::import_published(&t.db, "registry", &[ImportFile::new(p)], options()).await;
     assert!(matches!(r, Err(ImportError::Invalid { .. })), "{r:?}");
     assert_eq!(before, t.fingerprint().await);
     assert_eq!(t.scalar("SELECT COUNT(*) FROM search_postings").await, 0);
@@ -316,7 +316,7 @@ async fn search_sees_only_its_release(t: TestDb) {
              {code},常德市新成立慈善联合会,社会团体,常德市民政局,慈善组织联合与交流,正常\n"
         ),
     );
-    let second = import::import(&t.db, "registry", &[ImportFile::new(p)], options())
+    let second = tests::import_published(&t.db, "registry", &[ImportFile::new(p)], options())
         .await
         .expect("second release")
         .release_id;

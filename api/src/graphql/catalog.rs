@@ -130,6 +130,171 @@ fn catalog_types() -> Vec<Object> {
                     TypeRef::named_nn_list_nn("DatasetTable"),
                     "The tables of the dataset and where to read them.",
                 ),
+                (
+                    "releases",
+                    TypeRef::named_nn_list_nn("ReleaseHistoryEntry"),
+                    "The public release history, newest first: every release ever published, a withdrawn one with its reason.",
+                ),
+                (
+                    "timeliness",
+                    nn("Timeliness"),
+                    "The share of releases published within 3 days of their figures' production.",
+                ),
+                (
+                    "corrections",
+                    nn("CorrectionCounts"),
+                    "The public's corrections (内容纠错) of this dataset.",
+                ),
+                (
+                    "withheld",
+                    n(s),
+                    "Why the whole dataset is on the negative list (负面清单), when it is; it then has no public release.",
+                ),
+            ],
+        ),
+        value_object(
+            "ReleaseHistoryEntry",
+            "A release in a dataset's public history.",
+            &[
+                ("id", nn(TypeRef::INT), "Release id."),
+                ("version", nn(TypeRef::INT), "Version within the dataset."),
+                (
+                    "state",
+                    nn(s),
+                    "`published` (current), `superseded` (效力状态 废止) or `withdrawn` (its rows are no longer public).",
+                ),
+                (
+                    "synthetic",
+                    nn(TypeRef::BOOLEAN),
+                    "Whether the data is synthetic.",
+                ),
+                ("rowCount", nn(TypeRef::INT), "Rows in the release."),
+                ("createdAt", nn(s), "When it was uploaded (UTC)."),
+                ("publishedAt", n(s), "When it was published (UTC)."),
+                ("note", n(s), "A note given on upload."),
+                (
+                    "producedAt",
+                    n(s),
+                    "When its figures were produced (形成日期).",
+                ),
+                (
+                    "within3Days",
+                    n(TypeRef::BOOLEAN),
+                    "Whether it was published within 3 days of production (null: no production date).",
+                ),
+                (
+                    "supersededAt",
+                    n(s),
+                    "When a later release superseded it (UTC).",
+                ),
+                (
+                    "supersededBy",
+                    n(TypeRef::INT),
+                    "The release that superseded it.",
+                ),
+                ("withdrawnAt", n(s), "When it was withdrawn (UTC)."),
+                (
+                    "withdrawnReason",
+                    n(s),
+                    "Why it was withdrawn: the public notice.",
+                ),
+                (
+                    "changes",
+                    n("ReleaseChanges"),
+                    "What it changed against the release before it (records per table: `releaseChanges` lists them).",
+                ),
+            ],
+        ),
+        value_object(
+            "ReleaseChanges",
+            "The counts of what a release changed against the release before it.",
+            &[
+                (
+                    "baseReleaseId",
+                    n(TypeRef::INT),
+                    "The release compared against (null: the first release).",
+                ),
+                ("added", nn(TypeRef::INT), "Records added."),
+                ("removed", nn(TypeRef::INT), "Records removed."),
+                ("changed", nn(TypeRef::INT), "Records whose fields changed."),
+                ("unchanged", nn(TypeRef::INT), "Records unchanged."),
+                (
+                    "tables",
+                    TypeRef::named_nn_list_nn("TableChanges"),
+                    "The same counts per table.",
+                ),
+            ],
+        ),
+        value_object(
+            "TableChanges",
+            "The counts of one table's changes.",
+            &[
+                ("table", nn(s), "`dataset.table`."),
+                ("added", nn(TypeRef::INT), "Records added."),
+                ("removed", nn(TypeRef::INT), "Records removed."),
+                ("changed", nn(TypeRef::INT), "Records changed."),
+                ("unchanged", nn(TypeRef::INT), "Records unchanged."),
+            ],
+        ),
+        value_object(
+            "RecordChange",
+            "One record a release added, removed or changed.",
+            &[
+                ("table", nn(s), "`dataset.table`."),
+                ("change", nn(s), "`added`, `removed` or `changed`."),
+                (
+                    "key",
+                    nn(s),
+                    "The record's key: `column=value` pairs joined by `; `.",
+                ),
+                (
+                    "fields",
+                    TypeRef::named_nn_list_nn("FieldChange"),
+                    "For a changed record, each changed field (fields on the negative list left out).",
+                ),
+            ],
+        ),
+        value_object(
+            "FieldChange",
+            "One changed field with its old and new value.",
+            &[
+                ("field", nn(s), "The stored column."),
+                ("old", n("JSON"), "The value before."),
+                ("new", n("JSON"), "The value after."),
+            ],
+        ),
+        value_object(
+            "Timeliness",
+            "How timely a dataset's releases were (the disclosure plans ask for 3 days).",
+            &[
+                (
+                    "published",
+                    nn(TypeRef::INT),
+                    "Releases ever published that record when their figures were produced.",
+                ),
+                (
+                    "within3Days",
+                    nn(TypeRef::INT),
+                    "Of those, published within 3 days of production.",
+                ),
+                (
+                    "sharePercent",
+                    n(s),
+                    "The share in percent, one decimal (null when none).",
+                ),
+                (
+                    "undated",
+                    nn(TypeRef::INT),
+                    "Releases published without a production date.",
+                ),
+            ],
+        ),
+        value_object(
+            "CorrectionCounts",
+            "The public's corrections of a dataset.",
+            &[
+                ("open", nn(TypeRef::INT), "Reported and not yet resolved."),
+                ("resolved", nn(TypeRef::INT), "Resolved by the department."),
             ],
         ),
         value_object(
@@ -189,9 +354,55 @@ fn catalog_types() -> Vec<Object> {
                 ),
                 ("descriptionZh", nn(s), "Description in Chinese."),
                 ("descriptionEn", nn(s), "Description in English."),
+                (
+                    "withheld",
+                    nn(TypeRef::BOOLEAN),
+                    "On the negative list (不予公开): described, its values never published (null in every row).",
+                ),
             ],
         ),
     ]
+}
+
+fn release_changes_field() -> Field {
+    Field::new(
+        "releaseChanges",
+        TypeRef::named_list_nn("RecordChange"),
+        |ctx: ResolverContext<'_>| {
+            FieldFuture::new(async move {
+                let state = ctx.data::<AppState>()?;
+                let slug = ctx.args.try_get("dataset")?.string()?;
+                let id = ctx.args.try_get("release")?.i64()?;
+                let offset = match ctx.args.get("offset") {
+                    Some(v) if !v.is_null() => v.u64()?,
+                    _ => 0,
+                };
+                let limit = match ctx.args.get("limit") {
+                    Some(v) if !v.is_null() => v.u64()?,
+                    _ => 100,
+                };
+                if !(1..=1000).contains(&limit) {
+                    return Err(async_graphql::Error::new("limit: between 1 and 1000"));
+                }
+                let page = schema::query::release_changes(&state.db, slug, id, offset, limit)
+                    .await
+                    .map_err(fail)?;
+                Ok(page.map(|changes| {
+                    FieldValue::value(Value::List(
+                        changes
+                            .into_iter()
+                            .map(|c| from_json_camel(serde_json::to_value(c).unwrap_or_default()))
+                            .collect(),
+                    ))
+                }))
+            })
+        },
+    )
+    .description("The records a published or superseded release changed against the release before it, with the changed fields (REST: `/api/v1/datasets/{slug}/releases/{id}/changes`); null when the dataset has no such public release.")
+    .argument(arg("dataset", nn(TypeRef::STRING), "The dataset's slug."))
+    .argument(arg("release", nn(TypeRef::INT), "The release id (from `releases`)."))
+    .argument(arg("offset", n(TypeRef::INT), "Changes to skip (default 0)."))
+    .argument(arg("limit", n(TypeRef::INT), "Changes to return, 1–1000 (default 100)."))
 }
 
 fn datasets_field() -> Field {
@@ -725,6 +936,7 @@ pub fn parts() -> Parts {
     let mut root_fields = vec![
         datasets_field(),
         dataset_field(),
+        release_changes_field(),
         sources_field(),
         regions_field(),
         region_field(),

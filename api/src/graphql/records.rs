@@ -255,12 +255,22 @@ fn node_list<'a>(rows: Rows) -> FieldValue<'a> {
 
 /// A field of a row, made from its [`Node`].
 fn node_field(name: &str, ty: TypeRef, description: &str, part: Part) -> Field {
+    // A required field is null only when it is on the negative list: say so rather than fail
+    // as an internal error.
+    let required = matches!(ty, TypeRef::NonNull(_));
+    let field = name.to_string();
     Field::new(name, ty, move |ctx: ResolverContext<'_>| {
         let v = ctx
             .parent_value
             .downcast_ref::<Node>()
             .map(|n| part_value(&part, n))
             .filter(|v| *v != Value::Null);
+        if v.is_none() && required && ctx.parent_value.downcast_ref::<Node>().is_some() {
+            let message = format!("{field} is on the negative list (不予公开)");
+            return FieldFuture::new(async move {
+                Err::<Option<FieldValue<'_>>, _>(error(ErrorCode::Forbidden, message))
+            });
+        }
         FieldFuture::from_value(v)
     })
     .description(description)

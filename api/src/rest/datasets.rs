@@ -5,7 +5,7 @@ use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorCode, Problem};
-use crate::views::{DatasetDetail, DatasetList};
+use crate::views::{DatasetDetail, DatasetList, RecordChanges};
 
 /// Filters of the catalog list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -102,4 +102,71 @@ pub async fn show(
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no dataset named “{slug}”")))?;
     Ok(Json(detail.into()))
+}
+
+/// Which page of a release's changes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesParams {
+    /// Changes to skip.
+    #[param(example = 0)]
+    #[serde(default)]
+    offset: u64,
+    /// Changes per page (1–1000).
+    #[param(example = 100)]
+    #[serde(default = "default_changes_limit")]
+    limit: u64,
+}
+
+fn default_changes_limit() -> u64 {
+    100
+}
+
+/// What a published or superseded release changed against the release before it: each record
+/// added, removed or changed, with the changed fields' old and new values (fields on the
+/// negative list left out). The counts are in the dataset's release history.
+#[utoipa::path(
+    get,
+    path = "/datasets/{slug}/releases/{id}/changes",
+    tag = "datasets",
+    params(
+        ("slug" = String, Path, description = "Dataset identifier", example = "relief"),
+        ("id" = i64, Path, description = "Release id (from the dataset's release history)", example = 6),
+        ChangesParams
+    ),
+    responses(
+        (status = 200, description = "A page of the release's changes", body = RecordChanges),
+        (status = 400, description = "A parameter is malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The dataset has no published or superseded release with this id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn changes(
+    State(s): State<AppState>,
+    Path((slug, id)): Path<(String, i64)>,
+    Query(p): Query<ChangesParams>,
+) -> Result<Json<RecordChanges>, ApiError> {
+    if !(1..=1000).contains(&p.limit) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            "limit: between 1 and 1000",
+        ));
+    }
+    let page = schema::query::release_changes(&s.db, &slug, id, p.offset, p.limit + 1)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NotFound,
+                format!("{slug} has no published or superseded release {id}"),
+            )
+        })?;
+    let more = page.len() as u64 > p.limit;
+    Ok(Json(RecordChanges {
+        release_id: id,
+        next_offset: more.then_some(p.offset + p.limit),
+        changes: page
+            .into_iter()
+            .take(p.limit as usize)
+            .map(Into::into)
+            .collect(),
+    }))
 }

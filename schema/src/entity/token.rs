@@ -17,7 +17,6 @@ pub struct Model {
     pub created_at: String,
     pub created_by: String,
     pub revoked_at: Option<String>,
-    pub last_used_at: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

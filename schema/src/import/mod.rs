@@ -660,15 +660,14 @@ pub async fn import(
 
     // The release stays a draft: nothing is public until it has passed review
     // (`crate::workflow`). What it changes against the published release is taken now.
-    if dataset::Entity::find_by_id(dataset_slug.to_string())
+    let Some(ds) = dataset::Entity::find_by_id(dataset_slug.to_string())
         .one(&txn)
         .await?
-        .is_none()
-    {
+    else {
         return Err(ImportError::Refused(format!(
             "数据集“{dataset_slug}”未登记：请先运行迁移"
         )));
-    }
+    };
     let rel = release::ActiveModel {
         id: Set(rel.id),
         files: Set(serde_json::to_string(&outcome.files).unwrap_or_else(|_| "[]".into())),
@@ -678,8 +677,16 @@ pub async fn import(
     }
     .update(&txn)
     .await?;
-    let base = crate::query::current_release(&txn, dataset_slug).await?;
-    let diff = crate::workflow::diff::record(&txn, &rel, base.map(|b| b.id))
+    // Against the release the dataset publishes now (on the negative list or not).
+    let base = match ds.current_release_id {
+        Some(id) => release::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .filter(|r| r.state == crate::workflow::state::PUBLISHED)
+            .map(|r| r.id),
+        None => None,
+    };
+    let diff = crate::workflow::diff::record(&txn, &rel, base)
         .await
         .map_err(workflow_error)?;
     meta::Entity::delete_by_id("content".to_string())

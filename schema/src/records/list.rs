@@ -538,7 +538,12 @@ pub async fn fetch(
     after: Option<&Cursor>,
     limit: u64,
 ) -> Result<Vec<Row>, QueryError> {
-    Ok(fetch_counted(db, scan, after, limit, Extras::default())
+    let public = public_columns(db, scan.resource, scan.columns).await?;
+    let scan = Scan {
+        columns: &public,
+        ..*scan
+    };
+    Ok(fetch_counted(db, &scan, after, limit, Extras::default())
         .await?
         .0)
 }
@@ -571,12 +576,8 @@ async fn fetch_counted(
     limit: u64,
     extras: Extras,
 ) -> Result<(Vec<Row>, Option<Counted>), QueryError> {
-    let public = public_columns(db, scan.resource, scan.columns).await?;
-    check_disclosed(scan.resource, &public, scan.filters, Some(scan.sort))?;
-    let scan = &Scan {
-        columns: &public,
-        ..*scan
-    };
+    // The scan's columns are the public ones (see `public_columns`), marked by the caller.
+    check_disclosed(scan.resource, scan.columns, scan.filters, Some(scan.sort))?;
     let columns = scan.columns;
     let q = page_query(scan, after, limit, extras);
     let stmt = db.get_database_backend().build(&q);
@@ -821,7 +822,8 @@ pub async fn list(
     resource: &Resource,
     req: &ListRequest,
 ) -> Result<Page, QueryError> {
-    let columns = resource.stored_columns();
+    // The public columns, read once: the page says which are withheld.
+    let columns = public_columns(db, resource, &resource.stored_columns()).await?;
     // Backwards, the scan runs the other way from the cursor; the page is turned round after.
     let order = if req.backward {
         req.sort.reversed()

@@ -57,6 +57,15 @@ pub(crate) async fn lock_head(txn: &DatabaseTransaction) -> Result<()> {
     Ok(())
 }
 
+/// The head of the log as stored (`seq:hash`; empty before the first entry).
+pub async fn head(db: &impl ConnectionTrait) -> std::result::Result<String, sea_orm::DbErr> {
+    Ok(meta::Entity::find_by_id(HEAD.to_string())
+        .one(db)
+        .await?
+        .map(|m| m.value)
+        .unwrap_or_default())
+}
+
 fn parse_head(v: &str) -> (i64, String) {
     match v.split_once(':') {
         Some((seq, hash)) => (seq.parse().unwrap_or(0), hash.to_string()),

@@ -128,6 +128,28 @@ pub struct Counts {
     pub resolved: u64,
 }
 
+/// The counts of one dataset.
+pub async fn counts_of(db: &impl ConnectionTrait, dataset: &str) -> Result<Counts> {
+    let rows: Vec<(String, i64)> = correction::Entity::find()
+        .select_only()
+        .column(correction::Column::State)
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .filter(correction::Column::Dataset.eq(dataset))
+        .group_by(correction::Column::State)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut c = Counts::default();
+    for (state, n) in rows {
+        if state == "open" {
+            c.open = n as u64;
+        } else {
+            c.resolved = n as u64;
+        }
+    }
+    Ok(c)
+}
+
 /// The counts of every dataset that has corrections.
 pub async fn counts(db: &impl ConnectionTrait) -> Result<BTreeMap<String, Counts>> {
     let rows: Vec<(String, String, i64)> = correction::Entity::find()

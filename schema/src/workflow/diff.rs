@@ -164,7 +164,7 @@ async fn walk<C: ConnectionTrait + StreamTrait>(
         filters: &[],
         sort: &sort,
     };
-    let mut w = Walk::new(scan, None, None);
+    let mut w = Walk::unredacted(scan);
     while w
         .next_batch(db, |r| {
             each(r);

@@ -81,7 +81,6 @@ pub struct TokenView {
     pub created_at: String,
     pub created_by: String,
     pub revoked_at: Option<String>,
-    pub last_used_at: Option<String>,
 }
 
 impl TryFrom<token::Model> for TokenView {
@@ -95,7 +94,6 @@ impl TryFrom<token::Model> for TokenView {
             created_at: t.created_at,
             created_by: t.created_by,
             revoked_at: t.revoked_at,
-            last_used_at: t.last_used_at,
         })
     }
 }
@@ -125,7 +123,6 @@ pub async fn create(
         created_at: Set(now()),
         created_by: Set(by.name.clone()),
         revoked_at: Set(None),
-        last_used_at: Set(None),
         ..Default::default()
     }
     .insert(&txn)
