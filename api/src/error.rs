@@ -10,7 +10,7 @@
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, MatchedPath};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -25,11 +25,17 @@ use serde::Serialize;
 /// | `query_too_deep` | 400 | a GraphQL query nests fields deeper than the limit |
 /// | `too_many_aliases` | 400 | a GraphQL query has more aliases than the limit |
 /// | `query_too_complex` | 400 | a GraphQL query's estimated size is over the limit |
+/// | `unauthenticated` | 401 | an admin route without a token, or with a malformed, unknown or revoked one (see `WWW-Authenticate`) |
+/// | `forbidden` | 403 | the token's role may not take this step |
+/// | `self_review` | 403 | the step would have someone review or publish their own work (identity is the token's name, not its role) |
 /// | `not_found` | 404 | no such resource |
 /// | `method_not_allowed` | 405 | the resource exists but not with this method (see `Allow`) |
 /// | `not_acceptable` | 406 | no media type the client accepts can carry the answer |
+/// | `conflict` | 409 | the release (token, correction, entry) is not in the state this step starts from |
 /// | `payload_too_large` | 413 | the request body exceeds the configured limit |
 /// | `unsupported_media_type` | 415 | the request body has a content type the route does not read |
+/// | `invalid_upload` | 422 | an uploaded file failed validation; the problem's `report` lists every issue, and nothing was stored |
+/// | `too_many_requests` | 429 | too many requests from this client address; retry after `Retry-After` seconds |
 /// | `internal` | 500 | anything else; details are in the server log under the request id |
 /// | `database_unavailable` | 503 | the database cannot be reached, or its migrations are not applied |
 /// | `timeout` | 503 | no response could be produced within the request time limit; retrying may succeed |
@@ -48,16 +54,28 @@ pub enum ErrorCode {
     TooManyAliases,
     /// 400: a GraphQL query is too complex.
     QueryTooComplex,
+    /// 401: no token, or a malformed, unknown or revoked one.
+    Unauthenticated,
+    /// 403: the token's role may not take this step.
+    Forbidden,
+    /// 403: the step would review or publish the actor's own work.
+    SelfReview,
     /// 404: no such resource.
     NotFound,
     /// 405: the resource does not answer this method.
     MethodNotAllowed,
     /// 406: no acceptable media type.
     NotAcceptable,
+    /// 409: not in the state the step starts from.
+    Conflict,
     /// 413: the request body is over the limit.
     PayloadTooLarge,
     /// 415: the request body has a content type the route does not read.
     UnsupportedMediaType,
+    /// 422: an uploaded file failed validation (the problem carries the report).
+    InvalidUpload,
+    /// 429: too many requests from this client; see `Retry-After`.
+    TooManyRequests,
     /// 500: anything else; details are in the server log under the request id.
     Internal,
     /// 503: the database cannot be reached (or is not migrated).
@@ -70,18 +88,24 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of the table above.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::InvalidParameter,
         ErrorCode::InvalidBody,
         ErrorCode::InvalidQuery,
         ErrorCode::QueryTooDeep,
         ErrorCode::TooManyAliases,
         ErrorCode::QueryTooComplex,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::SelfReview,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::NotAcceptable,
+        ErrorCode::Conflict,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
+        ErrorCode::InvalidUpload,
+        ErrorCode::TooManyRequests,
         ErrorCode::Internal,
         ErrorCode::DatabaseUnavailable,
         ErrorCode::Timeout,
@@ -95,11 +119,16 @@ impl ErrorCode {
             | ErrorCode::QueryTooDeep
             | ErrorCode::TooManyAliases
             | ErrorCode::QueryTooComplex => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden | ErrorCode::SelfReview => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::InvalidUpload => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::DatabaseUnavailable | ErrorCode::Timeout => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -113,11 +142,17 @@ impl ErrorCode {
             ErrorCode::QueryTooDeep => "query_too_deep",
             ErrorCode::TooManyAliases => "too_many_aliases",
             ErrorCode::QueryTooComplex => "query_too_complex",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::SelfReview => "self_review",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::NotAcceptable => "not_acceptable",
+            ErrorCode::Conflict => "conflict",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::InvalidUpload => "invalid_upload",
+            ErrorCode::TooManyRequests => "too_many_requests",
             ErrorCode::Internal => "internal",
             ErrorCode::DatabaseUnavailable => "database_unavailable",
             ErrorCode::Timeout => "timeout",
@@ -125,20 +160,90 @@ impl ErrorCode {
     }
 }
 
-/// An API error: a code and a message safe to show.
+/// An API error: a code and a message safe to show, and what some codes add: members of the
+/// problem document (an upload's validation `report`) and response headers (`WWW-Authenticate`,
+/// `Retry-After`).
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// What a few errors add (boxed: most have none, and errors travel in every `Result`).
+    pub extra: Option<Box<Extra>>,
 }
+
+/// Further members of an error's problem document, and headers sent with it.
+#[derive(Debug, Default)]
+pub struct Extra {
+    pub members: serde_json::Map<String, serde_json::Value>,
+    pub headers: HeaderMap,
+}
+
+/// The challenge of a 401 (RFC 6750 §3): the scheme and realm; `error="invalid_token"` when a
+/// token was given but refused.
+pub const BEARER_CHALLENGE: &str = "Bearer realm=\"gongkai\"";
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             code,
             message: message.into(),
+            extra: None,
         }
+    }
+
+    fn extra_mut(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Default::default)
+    }
+
+    /// Add a member to the problem document (never one of its standard members).
+    pub fn with_member(mut self, name: &str, value: impl Serialize) -> Self {
+        match serde_json::to_value(value) {
+            Ok(v) => {
+                self.extra_mut().members.insert(name.to_string(), v);
+            }
+            Err(e) => tracing::error!(error = %e, member = name, "problem member not serialized"),
+        }
+        self
+    }
+
+    /// Send a header with the problem.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.extra_mut().headers.insert(name, value);
+        self
+    }
+
+    /// 429 `too_many_requests`, retry after `seconds`.
+    pub fn too_many_requests(message: impl Into<String>, seconds: u64) -> Self {
+        ApiError::new(ErrorCode::TooManyRequests, message)
+            .with_header(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)))
+    }
+}
+
+/// A workflow step refused: 401, 403 (`forbidden` or `self_review`), 404, 409, or 400
+/// `invalid_parameter` for a value that is missing or malformed (handlers whose values come in
+/// the body use [`body_error`]); database errors as every other route answers them.
+impl From<schema::workflow::WorkflowError> for ApiError {
+    fn from(e: schema::workflow::WorkflowError) -> Self {
+        workflow_error(e, ErrorCode::InvalidParameter)
+    }
+}
+
+/// A workflow error whose invalid values came in the request body: 400 `invalid_body`.
+pub fn body_error(e: schema::workflow::WorkflowError) -> ApiError {
+    workflow_error(e, ErrorCode::InvalidBody)
+}
+
+fn workflow_error(e: schema::workflow::WorkflowError, invalid: ErrorCode) -> ApiError {
+    use schema::workflow::WorkflowError as W;
+    match e {
+        W::Unauthenticated(m) => ApiError::new(ErrorCode::Unauthenticated, m),
+        W::Forbidden(m) => ApiError::new(ErrorCode::Forbidden, m),
+        W::SelfReview(m) => ApiError::new(ErrorCode::SelfReview, m),
+        W::NotFound(m) => ApiError::new(ErrorCode::NotFound, m),
+        W::Conflict(m) => ApiError::new(ErrorCode::Conflict, m),
+        W::Invalid(m) => ApiError::new(invalid, m),
+        W::Db(e) => e.into(),
     }
 }
 
@@ -251,6 +356,12 @@ pub(crate) fn framework_detail(code: ErrorCode, text: &str) -> String {
         ErrorCode::DatabaseUnavailable => "the database is not available".to_string(),
         ErrorCode::Internal => "internal error".to_string(),
         ErrorCode::NotAcceptable => "no acceptable media type".to_string(),
+        ErrorCode::Unauthenticated => "a valid token is required".to_string(),
+        ErrorCode::Forbidden => "this token may not take this step".to_string(),
+        ErrorCode::SelfReview => "no one reviews or publishes their own work".to_string(),
+        ErrorCode::Conflict => "not in a state this step starts from".to_string(),
+        ErrorCode::InvalidUpload => "the uploaded file failed validation".to_string(),
+        ErrorCode::TooManyRequests => "too many requests; try again later".to_string(),
         ErrorCode::InvalidQuery
         | ErrorCode::QueryTooDeep
         | ErrorCode::TooManyAliases
@@ -317,6 +428,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "0b6f6c0e-6a4d-4d3c-9a51-2f0d3b0c9e1a")]
     pub request_id: Option<String>,
+    /// Members some problems add (`invalid_upload`: `report`); documented with those responses.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub members: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -329,6 +444,7 @@ impl Problem {
             code: code.as_str().to_string(),
             detail: detail.into(),
             request_id: None,
+            members: Default::default(),
         }
     }
 
@@ -356,7 +472,20 @@ impl IntoResponse for Problem {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        Problem::new(self.code, self.message).into_response()
+        let mut problem = Problem::new(self.code, self.message);
+        let extra = self.extra.map(|e| *e).unwrap_or_default();
+        problem.members = extra.members;
+        let mut res = problem.into_response();
+        res.headers_mut().extend(extra.headers);
+        if self.code == ErrorCode::Unauthenticated
+            && !res.headers().contains_key(header::WWW_AUTHENTICATE)
+        {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(BEARER_CHALLENGE),
+            );
+        }
+        res
     }
 }
 

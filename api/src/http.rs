@@ -7,13 +7,17 @@
 //! | request id | keeps a sane incoming `X-Request-Id` (≤ 128 characters of `A–Z a–z 0–9 - _ . : ; = + / @`), else makes a UUID; echoes it on every response |
 //! | trace | one span per request with method, path, route template and request id |
 //! | metrics | counts by method, route template and status; latency histogram; requests in flight |
-//! | CORS | any origin; `GET`, `HEAD`, `OPTIONS`, and `POST` on GraphQL (`/graphql`) and the CKAN action API (`/api/3/action/*`, `/api/action/*`); exposes `ETag`, `Last-Modified`, `Content-Disposition`, `X-Request-Id`, `Link` |
+//! | CORS | any origin; `GET`, `HEAD`, `OPTIONS`, and `POST` on GraphQL (`/graphql`), the CKAN action API (`/api/3/action/*`, `/api/action/*`) and public corrections (`/api/v1/corrections`); exposes `ETag`, `Last-Modified`, `Content-Disposition`, `X-Request-Id`, `Link`. None on the admin API (`/api/v1/admin/*`): no other origin calls it |
 //! | validator strength | an `ETag` on a compressed body is marked weak (`W/`): it names the content, not these bytes |
 //! | compression | gzip or br, as the client asks; streamed bodies stay streamed (and are fused, see `Fused`) |
 //! | conditional GET | `ETag` (the handler's, or SHA-256 of a bounded body), `Last-Modified` (the catalog's last publication) on `/api/*`, `Cache-Control`, and `304 Not Modified` |
+//! | private | every admin answer (`/api/v1/admin/*`), errors included, is `Cache-Control: no-store`, so it is neither cached nor given validators |
 //! | problems | every error is `application/problem+json` with a stable code and the request id |
-//! | time limit | no response head within the limit → 503 `timeout` |
-//! | body limit | a request body over the limit → 413 `payload_too_large` |
+//! | time limit | no response head within the limit → 503 `timeout` (uploads have their own, longer limit) |
+//! | body limit | a request body over the route's limit → 413 `payload_too_large`: `body_limit`, 16 KiB for public corrections; an upload reads its body itself, up to `upload_limit` |
+//!
+//! Public corrections are also limited per client address ([`RateLimiter`]): past
+//! `corrections_per_hour`, 429 `too_many_requests` with `Retry-After`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -44,11 +48,23 @@ use crate::error::{ApiError, ErrorCode, Problem, framework_detail, path_detail};
 /// The request id header.
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Where the admin API lives.
+pub const ADMIN_PREFIX: &str = "/api/v1/admin";
+/// The route template of uploads, which read their body themselves (up to `upload_limit`).
+pub const UPLOAD_ROUTE: &str = "/api/v1/admin/datasets/{slug}/uploads";
+/// The route of public corrections: POST from any origin, small bodies.
+pub const CORRECTIONS_ROUTE: &str = "/api/v1/corrections";
+/// The route of the public counts of corrections, which change with every report.
+pub const CORRECTION_COUNTS_ROUTE: &str = "/api/v1/corrections/counts";
+/// Largest body of a public correction, in bytes.
+pub const CORRECTION_BODY_LIMIT: usize = 16 * 1024;
+
 /// The content type of the Prometheus text exposition format served at `/metrics`.
 pub const PROMETHEUS_TEXT: &str = prometheus::TEXT_FORMAT;
 
-/// Limits and cache policy of the HTTP layer. `gongkai serve` takes the first two from
-/// `--body-limit` and `--request-timeout`.
+/// Limits and cache policy of the HTTP layer. `gongkai serve` takes the limits from
+/// `--body-limit`, `--request-timeout`, `--upload-limit`, `--upload-timeout` and
+/// `--corrections-per-hour`.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Largest request body, in bytes; larger ones get 413 `payload_too_large`. Default 1 MiB.
@@ -56,6 +72,15 @@ pub struct Config {
     /// Time from the request to the response head; beyond it 503 `timeout`. Default 30 s. A
     /// streamed download that has started is not cut off.
     pub request_timeout: Duration,
+    /// Largest uploaded file (the body of `POST /api/v1/admin/datasets/{slug}/uploads`), in
+    /// bytes; larger ones get 413 `payload_too_large`. Default 512 MiB.
+    pub upload_limit: usize,
+    /// Time an upload may take, from the request to the response head (receiving the file,
+    /// validating and storing it); beyond it 503 `timeout`. Default 10 minutes.
+    pub upload_timeout: Duration,
+    /// Corrections the public may report per client address and hour; beyond it 429
+    /// `too_many_requests`. 0: no limit. Default 10.
+    pub corrections_per_hour: u32,
     /// Largest body buffered to compute an `ETag`; larger ones, and bodies of unknown length
     /// (streams), pass through untouched. Default 8 MiB.
     pub etag_max_body: usize,
@@ -71,6 +96,9 @@ impl Default for Config {
         Config {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            upload_limit: 512 * 1024 * 1024,
+            upload_timeout: Duration::from_secs(600),
+            corrections_per_hour: 10,
             etag_max_body: 8 * 1024 * 1024,
             max_age: 60,
             graphql: Default::default(),
@@ -81,6 +109,12 @@ impl Default for Config {
 /// Apply every layer of the HTTP conventions to `app` and give it its state. The `/metrics`
 /// handler finds the metrics of this router as an `Extension<Arc<Metrics>>`.
 pub fn apply(app: Router<AppState>, state: AppState, config: &Config) -> Router {
+    let state = AppState {
+        upload_limit: config.upload_limit,
+        corrections: Arc::new(RateLimiter::per_hour(config.corrections_per_hour)),
+        ..state
+    };
+    let config_state = Arc::new(config.clone());
     let metrics = Arc::new(Metrics::new());
     let conditional_state = Arc::new(Conditional {
         db: state.db.clone(),
@@ -91,31 +125,32 @@ pub fn apply(app: Router<AppState>, state: AppState, config: &Config) -> Router 
     let cors_state = Arc::new(Cors::new());
     // `Router::layer` wraps each route (so the matched route template is known to the layers);
     // the last layer added is the outermost.
-    app.layer(RequestBodyLimitLayer::new(config.body_limit))
-        .layer(DefaultBodyLimit::max(config.body_limit))
-        .layer(middleware::from_fn_with_state(
-            config.request_timeout,
-            time_limit,
-        ))
-        .layer(middleware::from_fn_with_state(
-            Arc::new(config.clone()),
-            problems,
-        ))
-        .layer(middleware::from_fn_with_state(
-            conditional_state,
-            conditional,
-        ))
-        .layer(middleware::map_response(fuse_streamed_body))
-        .layer(CompressionLayer::new())
-        .layer(middleware::map_response(weaken_etag_of_encoded))
-        .layer(middleware::from_fn_with_state(cors_state, cors))
-        .layer(middleware::from_fn_with_state(metrics.clone(), measure))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
-        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
-        .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
-        .layer(middleware::map_request(drop_insane_request_id))
-        .layer(Extension(metrics))
-        .with_state(state)
+    app.layer(middleware::from_fn_with_state(
+        config_state.clone(),
+        body_limit,
+    ))
+    .layer(DefaultBodyLimit::max(config.body_limit))
+    .layer(middleware::from_fn_with_state(
+        config_state.clone(),
+        time_limit,
+    ))
+    .layer(middleware::from_fn_with_state(config_state, problems))
+    .layer(middleware::from_fn(private))
+    .layer(middleware::from_fn_with_state(
+        conditional_state,
+        conditional,
+    ))
+    .layer(middleware::map_response(fuse_streamed_body))
+    .layer(CompressionLayer::new())
+    .layer(middleware::map_response(weaken_etag_of_encoded))
+    .layer(middleware::from_fn_with_state(cors_state, cors))
+    .layer(middleware::from_fn_with_state(metrics.clone(), measure))
+    .layer(TraceLayer::new_for_http().make_span_with(request_span))
+    .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
+    .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
+    .layer(middleware::map_request(drop_insane_request_id))
+    .layer(Extension(metrics))
+    .with_state(state)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -370,13 +405,27 @@ impl Cors {
     }
 }
 
-/// Whether a path reads with POST too: GraphQL, and the CKAN action API (CKAN clients call it
-/// with POST).
+/// Whether a path takes POST from any origin: GraphQL and the CKAN action API (CKAN clients
+/// call it with POST), which read with it, and public corrections.
 fn reads_with_post(path: &str) -> bool {
-    path == "/graphql" || path.starts_with("/api/3/action/") || path.starts_with("/api/action/")
+    path == "/graphql"
+        || path.starts_with("/api/3/action/")
+        || path.starts_with("/api/action/")
+        || path == CORRECTIONS_ROUTE
+}
+
+/// Whether a path is the admin API: authenticated, never cached, not for other origins.
+pub fn is_private(path: &str) -> bool {
+    path == ADMIN_PREFIX
+        || path
+            .strip_prefix(ADMIN_PREFIX)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 async fn cors(State(c): State<Arc<Cors>>, req: Request, next: Next) -> Response {
+    if is_private(req.uri().path()) {
+        return next.run(req).await;
+    }
     let layer = if reads_with_post(req.uri().path()) {
         &c.post
     } else {
@@ -445,12 +494,13 @@ async fn conditional(State(c): State<Arc<Conditional>>, req: Request, next: Next
     let if_none_match = req.headers().typed_get::<IfNoneMatch>();
     let if_modified_since = req.headers().typed_get::<IfModifiedSince>();
     // A record list states its own (the publication of the release it read, in the same
-    // snapshot as its rows), so the catalog's is not read for it.
-    let own = req
-        .extensions()
-        .get::<MatchedPath>()
-        .is_some_and(|m| crate::rest::records::states_last_modified(m.as_str()));
-    let catalog_updated = if req.uri().path().starts_with("/api/") && !own {
+    // snapshot as its rows), so the catalog's is not read for it. Correction counts change
+    // with every report, not with publications, and the admin API is never cached: neither
+    // is dated by the catalog (their ETag still serves revalidation).
+    let route = route_of(&req);
+    let own = route.is_some_and(crate::rest::records::states_last_modified);
+    let undated = route == Some(CORRECTION_COUNTS_ROUTE) || is_private(req.uri().path());
+    let catalog_updated = if req.uri().path().starts_with("/api/") && !own && !undated {
         catalog_last_modified(&c.db).await
     } else {
         None
@@ -680,7 +730,7 @@ async fn problems(State(config): State<Arc<Config>>, req: Request, next: Next) -
         }
         ErrorCode::PayloadTooLarge => format!(
             "the request body is larger than the limit of {} bytes",
-            config.body_limit
+            body_limit_of(&config, template.as_deref()).unwrap_or(config.body_limit)
         ),
         ErrorCode::Internal => {
             tracing::error!(detail = %text, "internal error in the framework");
@@ -704,7 +754,55 @@ async fn problems(State(config): State<Arc<Config>>, req: Request, next: Next) -
     Response::from_parts(parts, body)
 }
 
-async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+/// The route template of a request (known inside the router's layers).
+fn route_of(req: &Request) -> Option<&str> {
+    req.extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str)
+}
+
+/// The body limit of a route: 16 KiB for public corrections, none for uploads (the handler
+/// streams the file to disk and stops at `upload_limit` itself), `body_limit` for the rest.
+fn body_limit_of(config: &Config, route: Option<&str>) -> Option<usize> {
+    match route {
+        Some(UPLOAD_ROUTE) => None,
+        Some(CORRECTIONS_ROUTE) => Some(CORRECTION_BODY_LIMIT.min(config.body_limit)),
+        _ => Some(config.body_limit),
+    }
+}
+
+async fn body_limit(State(config): State<Arc<Config>>, req: Request, next: Next) -> Response {
+    let Some(limit) = body_limit_of(&config, route_of(&req)) else {
+        return next.run(req).await;
+    };
+    let inner = next.map_request(|r: Request<_>| r.map(Body::new));
+    match RequestBodyLimitLayer::new(limit)
+        .layer(inner)
+        .oneshot(req)
+        .await
+    {
+        Ok(res) => res.into_response(),
+        Err(never) => match never {},
+    }
+}
+
+/// Every admin answer, errors included, is `Cache-Control: no-store`.
+async fn private(req: Request, next: Next) -> Response {
+    let admin = is_private(req.uri().path());
+    let mut res = next.run(req).await;
+    if admin {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+async fn time_limit(State(config): State<Arc<Config>>, req: Request, next: Next) -> Response {
+    let limit = if route_of(&req) == Some(UPLOAD_ROUTE) {
+        config.upload_timeout.max(config.request_timeout)
+    } else {
+        config.request_timeout
+    };
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,
         Err(_) => {
@@ -717,6 +815,90 @@ async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> 
                 ),
             )
             .into_response()
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate limit
+
+/// A client as the rate limit counts it: an IPv4 address, or the /64 network of an IPv6 address
+/// (one subscriber's prefix: a client could otherwise take a fresh address per request);
+/// `None` when the peer address is not known (a router called without a listener), which all
+/// such requests share.
+pub fn client_key(addr: Option<std::net::IpAddr>) -> Option<std::net::IpAddr> {
+    use std::net::{IpAddr, Ipv6Addr};
+    Some(match addr? {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    })
+}
+
+/// At most `per_hour` requests per client within any hour, in memory (GCRA, the generic cell
+/// rate algorithm: a token bucket of `per_hour` tokens refilled one every `3600 / per_hour`
+/// seconds, kept as one instant per client, the time its bucket will be full again). A client
+/// whose bucket is full again is forgotten; at most [`RateLimiter::MAX_CLIENTS`] clients are
+/// remembered, and when as many are busy the one closest to a full bucket is forgotten first.
+/// Counts are per server process and start again when it restarts.
+#[derive(Debug)]
+pub struct RateLimiter {
+    per_hour: u32,
+    clients: std::sync::Mutex<std::collections::HashMap<Option<std::net::IpAddr>, Instant>>,
+}
+
+impl RateLimiter {
+    /// Most clients remembered at once.
+    pub const MAX_CLIENTS: usize = 65_536;
+
+    /// A limit of `per_hour` requests per client (0: no limit).
+    pub fn per_hour(per_hour: u32) -> Self {
+        RateLimiter {
+            per_hour,
+            clients: Default::default(),
+        }
+    }
+
+    /// Count a request of `client` (see [`client_key`]) at `now`: `Ok`, or `Err(seconds)` to
+    /// wait until the next one is accepted.
+    pub fn check(&self, client: Option<std::net::IpAddr>, now: Instant) -> Result<(), u64> {
+        if self.per_hour == 0 {
+            return Ok(());
+        }
+        let interval = Duration::from_secs(3600) / self.per_hour;
+        // A full bucket holds `per_hour` tokens: `per_hour - 1` intervals ahead of now.
+        let burst = interval * (self.per_hour - 1);
+        let mut clients = match self.clients.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let full_at = clients.get(&client).copied().unwrap_or(now).max(now);
+        if full_at > now + burst {
+            let wait = full_at - (now + burst);
+            return Err(wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
+        }
+        if !clients.contains_key(&client) && clients.len() >= Self::MAX_CLIENTS {
+            clients.retain(|_, t| *t > now);
+            if clients.len() >= Self::MAX_CLIENTS
+                && let Some(k) = clients.iter().min_by_key(|(_, t)| **t).map(|(k, _)| *k)
+            {
+                clients.remove(&k);
+            }
+        }
+        clients.insert(client, full_at + interval);
+        Ok(())
+    }
+
+    /// Clients remembered now.
+    pub fn clients(&self) -> usize {
+        match self.clients.lock() {
+            Ok(c) => c.len(),
+            Err(poisoned) => poisoned.into_inner().len(),
         }
     }
 }
@@ -749,6 +931,47 @@ mod tests {
         assert!(!reads_with_post("/api/v1/datasets"));
         assert!(!reads_with_post("/api/3/actionx"));
         assert!(!reads_with_post("/graphql/assets/x.js"));
+        assert!(reads_with_post("/api/v1/corrections"));
+        assert!(!reads_with_post("/api/v1/corrections/counts"));
+    }
+
+    #[test]
+    fn admin_paths() {
+        assert!(is_private("/api/v1/admin"));
+        assert!(is_private("/api/v1/admin/releases/3"));
+        assert!(!is_private("/api/v1/administrations"));
+        assert!(!is_private("/api/v1/datasets"));
+    }
+
+    #[test]
+    fn rate_limit() {
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+        let l = RateLimiter::per_hour(3);
+        let t0 = Instant::now();
+        let a = client_key(Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))));
+        let b = client_key(Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2))));
+        for _ in 0..3 {
+            assert_eq!(l.check(a, t0), Ok(()));
+        }
+        // The fourth waits for one token: 20 minutes.
+        assert_eq!(l.check(a, t0), Err(1200));
+        assert_eq!(l.check(a, t0 + Duration::from_secs(1199)), Err(1));
+        assert_eq!(l.check(b, t0), Ok(()), "another address has its own bucket");
+        assert_eq!(l.check(a, t0 + Duration::from_secs(1200)), Ok(()));
+        assert_eq!(l.check(a, t0 + Duration::from_secs(1200)), Err(1200));
+        // An IPv6 /64 is one client; the unknown address is one client too.
+        let v6 = |last| {
+            client_key(Some(IpAddr::V6(Ipv6Addr::new(
+                0x2001, 0xdb8, 0, 1, 0, 0, 0, last,
+            ))))
+        };
+        assert_eq!(v6(1), v6(2));
+        let mapped = IpAddr::V6(Ipv4Addr::new(192, 0, 2, 1).to_ipv6_mapped());
+        assert_eq!(client_key(Some(mapped)), a);
+        assert_eq!(client_key(None), None);
+        // Full buckets are forgotten when room is needed; 0 is no limit.
+        assert!(l.clients() <= 2);
+        assert_eq!(RateLimiter::per_hour(0).check(a, t0), Ok(()));
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! gongkai's HTTP server. The router is built with utoipa-axum from the same calls that document
 //! it, so a route cannot be served undocumented; `openapi.json` at the repository root is that
-//! document, and a test fails when it drifts. Handlers are thin: extract, call `schema::query`,
-//! map to a view, respond. None of them builds SQL.
+//! document, and a test fails when it drifts. Handlers are thin: extract, call `schema::query`
+//! (or `schema::workflow` for the admin API), map to a view, respond. None of them builds SQL.
 
+pub mod admin_views;
+pub mod auth;
 pub mod base_url;
 pub mod error;
 pub mod graphql;
@@ -27,15 +29,47 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Published releases with their sources, read once per release.
     pub releases: std::sync::Arc<schema::query::ReleaseCache>,
+    /// Largest uploaded file, in bytes (`http::Config::upload_limit`, set by [`http::apply`]).
+    pub upload_limit: usize,
+    /// Public corrections per client address (`http::Config::corrections_per_hour`, set by
+    /// [`http::apply`]).
+    pub corrections: std::sync::Arc<http::RateLimiter>,
 }
 
 impl AppState {
     /// The state of a server reading `db`.
     pub fn new(db: DatabaseConnection) -> Self {
+        let config = http::Config::default();
         AppState {
             db,
             releases: Default::default(),
+            upload_limit: config.upload_limit,
+            corrections: std::sync::Arc::new(http::RateLimiter::per_hour(
+                config.corrections_per_hour,
+            )),
         }
+    }
+}
+
+/// The bearer token scheme of the admin API, in `components.securitySchemes`.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let scheme = SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("gk_ and 48 hex digits")
+                .description(Some(
+                    "An API token (`Authorization: Bearer gk_…`), created by an admin (`POST /api/v1/admin/tokens` or `gongkai token create`). It carries a person's name, the identity the no-self-review rule checks, and one role: editor, reviewer, publisher or admin.",
+                ))
+                .build(),
+        );
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(auth::BEARER, scheme);
     }
 }
 
@@ -56,12 +90,15 @@ impl AppState {
         views::Release,
         error::Problem
     )),
+    modifiers(&BearerAuth),
     tags(
         (name = "datasets", description = "The catalog of datasets and their metadata"),
         (name = "records", description = "The rows of every dataset: filtered lists with cursor pages and exact totals, group-by totals, and uncapped downloads"),
         (name = "service", description = "Health, readiness and metrics of the service"),
         (name = "standards", description = "The catalog as DCAT-AP 3, schema.org and Frictionless data packages"),
-        (name = "ckan", description = "A read-only subset of CKAN's Action API for CKAN clients and harvesters")
+        (name = "ckan", description = "A read-only subset of CKAN's Action API for CKAN clients and harvesters"),
+        (name = "corrections", description = "Corrections (内容纠错) the public reports on a dataset's figures, and how many are open and resolved"),
+        (name = "admin", description = "The publishing workflow (三审: an editor uploads and submits, a reviewer reviews, a publisher publishes; no one reviews or publishes their own work), corrections, the negative list, tokens and the audit log. Every operation takes a bearer token; answers are never cached (`Cache-Control: no-store`) and not offered to other origins (no CORS)")
     )
 )]
 struct ApiDoc;
@@ -71,11 +108,15 @@ fn documented() -> OpenApiRouter<AppState> {
     let mut v1 = OpenApiRouter::new()
         .routes(routes!(rest::datasets::list))
         .routes(routes!(rest::datasets::show))
+        .routes(routes!(rest::datasets::changes))
         .routes(routes!(rest::standards::schema_org))
-        .routes(routes!(rest::standards::datapackage));
+        .routes(routes!(rest::standards::datapackage))
+        .routes(routes!(rest::corrections::report))
+        .routes(routes!(rest::corrections::counts));
     for r in rest::records_doc::routes() {
         v1 = v1.routes(r);
     }
+    let v1 = v1.nest("/admin", rest::admin::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(rest::health::healthz))
         .routes(routes!(rest::health::readyz))
@@ -134,9 +175,13 @@ pub async fn serve_with(
 ) -> std::io::Result<()> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?addr, "serving");
-    axum::serve(listener, router_with(state, config))
-        .with_graceful_shutdown(shutdown())
-        .await
+    // The peer address reaches the handlers (`ConnectInfo`), for the rate limit of corrections.
+    axum::serve(
+        listener,
+        router_with(state, config).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
 }
 
 async fn shutdown() {

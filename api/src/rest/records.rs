@@ -161,9 +161,12 @@ pub async fn list(
         .next_cursor
         .as_ref()
         .map(|c| format!("/api/v1/{}?{}", resource.path, next_query(&params, c)));
+    // A page with fields on the negative list states no time: when they were withheld is not
+    // the release's publication, and a cache must not keep their values past it.
     let last_modified = page
         .release
         .as_ref()
+        .filter(|_| !page.columns.iter().any(|c| c.withheld))
         .and_then(|r| r.release.published_at.as_deref())
         .and_then(crate::http::published_time);
     let body = PageBody {
