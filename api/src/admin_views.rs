@@ -13,50 +13,24 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::Problem;
-use crate::views::{RecordChange, ReleaseChanges};
+use crate::views::{RecordChange, ReleaseChanges, ReleaseHistoryEntry};
 
 // ---------------------------------------------------------------------------------------------
 // Releases
 
-/// A release in any state, with who took each step of its review and when.
+/// A release in any state: what the public history shows of a release, with the dataset and who
+/// took each step of its review.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdminRelease {
-    /// Release id.
-    #[schema(example = 7)]
-    pub id: i64,
+    /// As in the public history: id, version, state, rows, files, dates, notices, changes.
+    #[serde(flatten)]
+    pub release: ReleaseHistoryEntry,
     /// The dataset.
     #[schema(example = "relief")]
     pub dataset: String,
-    /// Version number within the dataset, from 1.
-    #[schema(example = 2)]
-    pub version: i32,
-    /// `draft`, `submitted`, `reviewed`, `published`, `superseded` or `withdrawn`.
-    #[schema(example = "submitted")]
-    pub state: String,
-    /// True for generated data.
-    #[schema(example = false)]
-    pub synthetic: bool,
-    /// Rows in the release.
-    #[schema(example = 215)]
-    pub row_count: i64,
-    /// Rows per table.
-    #[schema(value_type = Object, example = json!({"relief.stats": 215}))]
-    pub row_counts: serde_json::Value,
-    /// The uploaded files with format, size, SHA-256 and rows.
-    #[schema(value_type = Vec<Object>, example = json!([{"name": "stats.csv", "table": "relief.stats", "format": "csv (UTF-8)", "bytes": 91234, "sha256": "9f…", "rows": 215}]))]
-    pub files: serde_json::Value,
-    /// A note given on import.
-    #[schema(example = "2026年第三季度")]
-    pub note: Option<String>,
-    /// When it was uploaded (UTC).
-    #[schema(example = "2026-11-20T02:00:00Z")]
-    pub created_at: String,
     /// Who uploaded it (a token's name; `cli` or `system` for the command line and the shipped data).
     #[schema(example = "王编辑")]
     pub created_by: Option<String>,
-    /// When its figures were produced (形成日期), for timeliness.
-    #[schema(example = "2026-11-19")]
-    pub produced_at: Option<String>,
     /// Who submitted it for review.
     #[schema(example = "王编辑")]
     pub submitted_by: Option<String>,
@@ -72,60 +46,27 @@ pub struct AdminRelease {
     /// Who published it.
     #[schema(example = "张主任")]
     pub published_by: Option<String>,
-    /// When it was published (UTC).
-    #[schema(example = "2026-11-21T01:00:00Z")]
-    pub published_at: Option<String>,
     /// The comment it was last sent back with.
     #[schema(example = "第3行城市低保人数与上月公报不符，请核对")]
     pub review_comment: Option<String>,
-    /// When it was withdrawn (UTC).
-    #[schema(example = "2026-11-25T08:00:00Z")]
-    pub withdrawn_at: Option<String>,
     /// Who withdrew it.
     #[schema(example = "张主任")]
     pub withdrawn_by: Option<String>,
-    /// Why it was withdrawn (public).
-    #[schema(example = "统计口径调整，数据重新核定后另行发布")]
-    pub withdrawn_reason: Option<String>,
-    /// When it was superseded (UTC).
-    #[schema(example = "2026-12-20T01:00:00Z")]
-    pub superseded_at: Option<String>,
-    /// The release that superseded it.
-    #[schema(example = 9)]
-    pub superseded_by: Option<i64>,
-    /// What it changes against the published release (null: not taken).
-    pub diff: Option<ReleaseChanges>,
 }
 
 impl From<release::Model> for AdminRelease {
     fn from(r: release::Model) -> Self {
-        let diff = workflow::diff::of(&r).map(ReleaseChanges::from);
         AdminRelease {
-            id: r.id,
-            dataset: r.dataset,
-            version: r.version,
-            state: r.state,
-            synthetic: r.synthetic,
-            row_count: r.row_count,
-            row_counts: serde_json::from_str(&r.row_counts).unwrap_or(serde_json::Value::Null),
-            files: serde_json::from_str(&r.files).unwrap_or(serde_json::Value::Null),
-            note: r.note,
-            created_at: r.created_at,
-            created_by: r.created_by,
-            produced_at: r.produced_at,
-            submitted_by: r.submitted_by,
-            submitted_at: r.submitted_at,
-            reviewed_by: r.reviewed_by,
-            reviewed_at: r.reviewed_at,
-            published_by: r.published_by,
-            published_at: r.published_at,
-            review_comment: r.review_comment,
-            withdrawn_at: r.withdrawn_at,
-            withdrawn_by: r.withdrawn_by,
-            withdrawn_reason: r.withdrawn_reason,
-            superseded_at: r.superseded_at,
-            superseded_by: r.superseded_by,
-            diff,
+            dataset: r.dataset.clone(),
+            created_by: r.created_by.clone(),
+            submitted_by: r.submitted_by.clone(),
+            submitted_at: r.submitted_at.clone(),
+            reviewed_by: r.reviewed_by.clone(),
+            reviewed_at: r.reviewed_at.clone(),
+            published_by: r.published_by.clone(),
+            review_comment: r.review_comment.clone(),
+            withdrawn_by: r.withdrawn_by.clone(),
+            release: schema::query::ReleaseHistoryView::from(r).into(),
         }
     }
 }
@@ -144,8 +85,9 @@ pub struct AdminReleaseDetail {
     /// The release.
     #[serde(flatten)]
     pub release: AdminRelease,
-    /// Changed records, from `changes_offset`.
-    pub changes: Vec<RecordChange>,
+    /// The records it adds, removes or changes, from `changes_offset` (the counts are in
+    /// `changes`).
+    pub changed_records: Vec<RecordChange>,
     /// The position of the first change shown.
     #[schema(example = 0)]
     pub changes_offset: u64,

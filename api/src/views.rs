@@ -296,6 +296,30 @@ pub struct ReleaseHistoryEntry {
     pub changes: Option<ReleaseChanges>,
 }
 
+impl From<schema::query::ReleaseHistoryView> for ReleaseHistoryEntry {
+    fn from(r: schema::query::ReleaseHistoryView) -> Self {
+        ReleaseHistoryEntry {
+            id: r.id,
+            version: r.version,
+            state: r.state,
+            synthetic: r.synthetic,
+            row_count: r.row_count,
+            row_counts: r.row_counts,
+            files: r.files,
+            created_at: r.created_at,
+            published_at: r.published_at,
+            note: r.note,
+            produced_at: r.produced_at,
+            within_3_days: r.within_3_days,
+            superseded_at: r.superseded_at,
+            superseded_by: r.superseded_by,
+            withdrawn_at: r.withdrawn_at,
+            withdrawn_reason: r.withdrawn_reason,
+            changes: r.changes.map(Into::into),
+        }
+    }
+}
+
 /// The counts of what a release changed against the release before it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReleaseChanges {
@@ -568,25 +592,7 @@ impl From<schema::query::DatasetDetail> for DatasetDetail {
             releases: d
                 .releases
                 .into_iter()
-                .map(|r| ReleaseHistoryEntry {
-                    id: r.id,
-                    version: r.version,
-                    state: r.state,
-                    synthetic: r.synthetic,
-                    row_count: r.row_count,
-                    row_counts: r.row_counts,
-                    files: r.files,
-                    created_at: r.created_at,
-                    published_at: r.published_at,
-                    note: r.note,
-                    produced_at: r.produced_at,
-                    within_3_days: r.within_3_days,
-                    superseded_at: r.superseded_at,
-                    superseded_by: r.superseded_by,
-                    withdrawn_at: r.withdrawn_at,
-                    withdrawn_reason: r.withdrawn_reason,
-                    changes: r.changes.map(Into::into),
-                })
+                .map(ReleaseHistoryEntry::from)
                 .collect(),
             dictionary: d
                 .dictionary

@@ -682,7 +682,8 @@ async fn publishing_workflow(t: TestDb) {
         d["produced_at"].as_str().map(|p| &p[..10]),
         Some("2026-11-20")
     );
-    let changes = d["changes"].as_array().expect("changes");
+    let changes = d["changed_records"].as_array().expect("changed records");
+    assert_eq!(d["changes"]["changed"], 1, "{d}");
     assert_eq!(changes.len(), 1, "{d}");
     assert_eq!(changes[0]["change"], "changed");
     let fields = changes[0]["fields"].as_array().expect("fields");

@@ -512,7 +512,7 @@ pub async fn release(
     changes.truncate(limit as usize);
     Ok(Json(AdminReleaseDetail {
         release: rel.into(),
-        changes: changes.into_iter().map(RecordChange::from).collect(),
+        changed_records: changes.into_iter().map(RecordChange::from).collect(),
         changes_offset: offset,
         next_changes_offset: more.then_some(offset + limit),
     }))
