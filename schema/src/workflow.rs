@@ -621,31 +621,30 @@ pub(crate) async fn log_upload(
     .await
 }
 
-/// `value` trimmed, refused when empty or over `max` characters.
+/// `value` cleaned as [`optional_text`], refused when nothing is left.
 pub(crate) fn required_text(name: &str, value: &str, max: usize) -> Result<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(WorkflowError::Invalid(format!("{name} is required")));
-    }
-    optional_text(name, Some(v), max).map(|v| v.unwrap_or_default())
+    optional_text(name, Some(value), max)?
+        .ok_or_else(|| WorkflowError::Invalid(format!("{name} is required")))
 }
 
-/// `value` trimmed (empty: none), refused when over `max` characters.
+/// `value` without control characters (line breaks and tabs kept) and trimmed (empty: none),
+/// refused when over `max` characters.
 pub(crate) fn optional_text(name: &str, value: Option<&str>, max: usize) -> Result<Option<String>> {
-    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+    let Some(v) = value else {
         return Ok(None);
     };
+    let clean: String = v
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t' | '\r'))
+        .collect();
+    let v = clean.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
     let n = v.chars().count();
     if n > max {
         return Err(WorkflowError::Invalid(format!(
             "{name} has {n} characters; at most {max} are accepted"
-        )));
-    }
-    if v.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
-        return Err(WorkflowError::Invalid(format!(
-            "{name} contains control characters"
         )));
     }
     Ok(Some(v.to_string()))

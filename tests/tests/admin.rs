@@ -1104,7 +1104,7 @@ async fn corrections(t: TestDb) {
             .expect("post"),
     )
     .await;
-    r.problem(400, "invalid_body");
+    r.problem(404, "not_found");
     // Over 16 KiB: 413, not counted.
     let r = Api::reply(
         post(json!({"dataset": "relief", "message": "长".repeat(6000)}))

@@ -27,16 +27,24 @@ pub struct NewCorrection {
     /// Which record: a record id, a resource path, a key … as you can name it (at most 200
     /// characters).
     #[serde(default)]
-    #[schema(example = "/api/v1/relief-stats?region_code=430000&period=2021")]
+    #[schema(
+        max_length = 200,
+        example = "/api/v1/relief-stats?region_code=430000&period=2021"
+    )]
     pub record: Option<String>,
-    /// What is wrong, and what the right figure is if you know it (1–2000 characters).
-    #[serde(default)]
-    #[schema(example = "湖南省2021年农村低保人数与省民政厅公报不一致")]
+    /// What is wrong, and what the right figure is if you know it (1–2000 characters, some of
+    /// them not spaces or control characters).
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "[^\\s\\u0000-\\u001F\\u007F]",
+        example = "湖南省2021年农村低保人数与省民政厅公报不一致"
+    )]
     pub message: String,
     /// How to reach you if the editors have a question (at most 200 characters); seen by the
     /// editors only, never shown publicly.
     #[serde(default)]
-    #[schema(example = "reader@example.com")]
+    #[schema(max_length = 200, example = "reader@example.com")]
     pub contact: Option<String>,
 }
 
@@ -76,7 +84,8 @@ type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
     request_body(content = NewCorrection, description = "The correction"),
     responses(
         (status = 201, description = "Received, `open`", body = CorrectionReceipt),
-        (status = 400, description = "The body is malformed, the dataset unknown, the message missing, or a field too long (`invalid_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The body is malformed, the message missing, or a field too long (`invalid_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No dataset has this slug (`not_found`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over 16 KiB (`payload_too_large`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not JSON (`unsupported_media_type`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "This address has reported too many corrections within the hour (`too_many_requests`)", body = Problem, content_type = "application/problem+json",

@@ -109,11 +109,11 @@ pub async fn show(
 #[into_params(parameter_in = Query)]
 pub struct ChangesParams {
     /// Changes to skip.
-    #[param(example = 0)]
+    #[param(minimum = 0, example = 0)]
     #[serde(default)]
     offset: u64,
     /// Changes per page (1–1000).
-    #[param(example = 100)]
+    #[param(minimum = 1, maximum = 1000, example = 100)]
     #[serde(default = "default_changes_limit")]
     limit: u64,
 }

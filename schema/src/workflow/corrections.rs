@@ -33,7 +33,7 @@ pub struct NewCorrection {
 /// within its length.
 pub async fn report(db: &DatabaseConnection, c: NewCorrection) -> Result<correction::Model> {
     if crate::catalog::dataset(&c.dataset).is_none() {
-        return Err(WorkflowError::Invalid(format!(
+        return Err(WorkflowError::NotFound(format!(
             "dataset: there is no dataset {:?}",
             c.dataset
         )));
