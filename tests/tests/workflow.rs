@@ -827,6 +827,25 @@ async fn negative_list_never_leaves(t: TestDb) {
         ))
         .await;
     assert_eq!(rows, 1, "the withheld value is still stored");
+    // A required field withheld: REST gives null, GraphQL (where the field cannot be null) an
+    // error that says why, and neither the value.
+    let required = workflow::negative::Target::parse("relief.stats.programme").expect("t");
+    workflow::negative::add(&t.db, &admin, &required, "口径调整中")
+        .await
+        .expect("withhold a required field");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let page = get_json(&base, "/api/v1/relief-stats?limit=5").await;
+    assert!(page["items"][0]["programme"].is_null(), "{page}");
+    let g = gql(
+        &base,
+        "{ reliefStats(first: 5) { edges { node { id programme } } } }",
+    )
+    .await;
+    assert_eq!(g["errors"][0]["extensions"]["code"], "forbidden", "{g}");
+    assert!(!g.to_string().contains("农村低保"), "{g}");
+    workflow::negative::remove(&t.db, &admin, &required)
+        .await
+        .expect("remove");
     // Off the list: public again.
     workflow::negative::remove(&t.db, &admin, &field)
         .await
