@@ -500,27 +500,25 @@ pub async fn release_changes(
     let changes = crate::workflow::diff::changes(db, release_id, offset, limit)
         .await
         .map_err(|e| DbErr::Custom(e.to_string()))?;
+    // The withheld stored columns of the dataset's tables, as (`dataset.table`, column), once.
+    let withheld: std::collections::HashSet<(String, String)> = crate::records::resources_of(slug)
+        .flat_map(|r| {
+            r.stored_columns()
+                .into_iter()
+                .filter(|col| negative.field(slug, r.table_name, &col.key))
+                .map(move |col| (r.qualified(), col.name))
+        })
+        .collect();
     Ok(Some(
         changes
             .into_iter()
             .map(|mut c| {
-                let (_, table) = c.table.split_once('.').unwrap_or(("", &c.table));
-                let table = table.to_string();
-                let withheld = |stored: &str| {
-                    crate::records::resources_of(slug)
-                        .find(|r| r.table_name == table)
-                        .and_then(|r| {
-                            r.stored_columns()
-                                .into_iter()
-                                .find(|col| col.name == stored)
-                        })
-                        .is_some_and(|col| negative.field(slug, &table, &col.key))
-                };
-                c.fields.retain(|f| !withheld(&f.field));
+                let hidden = |col: &str| withheld.contains(&(c.table.clone(), col.to_string()));
                 let key_withheld = c
                     .key
                     .split("; ")
-                    .any(|kv| kv.split_once('=').is_some_and(|(col, _)| withheld(col)));
+                    .any(|kv| kv.split_once('=').is_some_and(|(col, _)| hidden(col)));
+                c.fields.retain(|f| !hidden(&f.field));
                 if key_withheld {
                     c.key = "（不予公开）".into();
                 }

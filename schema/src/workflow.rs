@@ -375,7 +375,6 @@ pub async fn publish(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<
     )
     .await?;
     txn.commit().await?;
-    crate::store::refresh_statistics(db, &[]).await;
     release(db, id).await
 }
 

@@ -130,38 +130,33 @@ pub struct Counts {
 
 /// The counts of one dataset.
 pub async fn counts_of(db: &impl ConnectionTrait, dataset: &str) -> Result<Counts> {
-    let rows: Vec<(String, i64)> = correction::Entity::find()
-        .select_only()
-        .column(correction::Column::State)
-        .expr_as(Expr::cust("COUNT(*)"), "n")
-        .filter(correction::Column::Dataset.eq(dataset))
-        .group_by(correction::Column::State)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut c = Counts::default();
-    for (state, n) in rows {
-        if state == "open" {
-            c.open = n as u64;
-        } else {
-            c.resolved = n as u64;
-        }
-    }
-    Ok(c)
+    Ok(grouped(db, Some(dataset))
+        .await?
+        .remove(dataset)
+        .unwrap_or_default())
 }
 
 /// The counts of every dataset that has corrections.
 pub async fn counts(db: &impl ConnectionTrait) -> Result<BTreeMap<String, Counts>> {
-    let rows: Vec<(String, String, i64)> = correction::Entity::find()
+    grouped(db, None).await
+}
+
+/// Open and resolved corrections per dataset (of `only`, when given), one statement.
+async fn grouped(
+    db: &impl ConnectionTrait,
+    only: Option<&str>,
+) -> Result<BTreeMap<String, Counts>> {
+    let mut q = correction::Entity::find()
         .select_only()
         .column(correction::Column::Dataset)
         .column(correction::Column::State)
         .expr_as(Expr::cust("COUNT(*)"), "n")
         .group_by(correction::Column::Dataset)
-        .group_by(correction::Column::State)
-        .into_tuple()
-        .all(db)
-        .await?;
+        .group_by(correction::Column::State);
+    if let Some(d) = only {
+        q = q.filter(correction::Column::Dataset.eq(d));
+    }
+    let rows: Vec<(String, String, i64)> = q.into_tuple().all(db).await?;
     let mut out: BTreeMap<String, Counts> = BTreeMap::new();
     for (ds, state, n) in rows {
         let c = out.entry(ds).or_default();
